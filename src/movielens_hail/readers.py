@@ -1,0 +1,466 @@
+"""Readers for the two raw layouts of MovieLens 100K.
+
+GroupLens publishes the data as ``u.data`` (tab-separated ratings), ``u.item``
+(pipe-separated movies with 19 genre flags, Latin-1) and ``u.user`` (pipe-separated
+users). RecBole ships the same ratings, movies and users as tab-separated "atomic"
+files with a typed header row: ``ml-100k.inter``, ``ml-100k.item``, ``ml-100k.user``.
+
+Both layouts are read into the same three pandas frames, checked row by row. In
+strict mode the first bad row stops the read with a :class:`MalformedInputError`
+naming the file, the line and the problem. In lenient mode bad rows are set aside
+in :attr:`MovieLensData.rejected`, one reason each, so that for every file the rows
+read equal the rows kept plus the rows rejected.
+
+The frames are plain Python data on purpose: this module needs no JVM, and the
+ingest step hands its frames to Hail with declared types.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+Layout = Literal["grouplens", "recbole"]
+Mode = Literal["strict", "lenient"]
+
+GENRES: tuple[str, ...] = (
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+)
+"""The 18 genres. GroupLens also has an "unknown" flag, which is not a genre: a
+movie flagged only "unknown" has no genres, as in ``hail.utils.get_movie_lens``."""
+
+UNKNOWN_GENRE = "unknown"
+
+LAYOUT_FILES: dict[Layout, dict[str, str]] = {
+    "grouplens": {"ratings": "u.data", "movies": "u.item", "users": "u.user"},
+    "recbole": {
+        "ratings": "ml-100k.inter",
+        "movies": "ml-100k.item",
+        "users": "ml-100k.user",
+    },
+}
+
+RECBOLE_HEADERS = {
+    "ratings": "user_id:token\titem_id:token\trating:float\ttimestamp:float",
+    "movies": "item_id:token\tmovie_title:token_seq\trelease_year:token"
+    "\tclass:token_seq",
+    "users": "user_id:token\tage:token\tgender:token\toccupation:token"
+    "\tzip_code:token",
+}
+
+# RecBole's copy spells the title and year of the placeholder movie 267 this way;
+# GroupLens calls it "unknown" and gives it no date.
+RECBOLE_PLACEHOLDER = "unkonwn"
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun")
+MONTHS += ("Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+RELEASE_DATE = re.compile(r"\d{2}-(?:" + "|".join(MONTHS) + r")-(\d{4})")
+# The last "(1995)" in a title; a few titles end in a label such as "(V)".
+TITLE_YEAR = re.compile(r"\((\d{4})\)(?!.*\(\d{4}\))")
+WHOLE_NUMBER = r"\d+"
+
+MIN_AGE, MAX_AGE = 1, 120
+SEXES = ("F", "M")
+RATINGS = (1, 2, 3, 4, 5)
+
+
+class MalformedInputError(ValueError):
+    """A raw file that cannot be read, naming the file, the line and the problem."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}" if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class MovieLensData:
+    """The three MovieLens tables as read from one raw layout.
+
+    ``ratings`` has ``user_id``, ``movie_id``, ``rating`` and ``timestamp``;
+    ``movies`` has ``id``, ``title``, ``release_date`` (GroupLens only),
+    ``release_year`` and ``genres`` (a tuple of genre names); ``users`` has ``id``,
+    ``age``, ``sex``, ``occupation`` and ``zipcode``. ``rejected`` lists the rows
+    set aside in lenient mode with ``file``, ``line`` and ``reason``;
+    ``rows_read`` counts the data rows of each file.
+    """
+
+    layout: Layout
+    ratings: pd.DataFrame
+    movies: pd.DataFrame
+    users: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: dict[str, int] = field(default_factory=dict)
+
+
+class _Screen:
+    """Collects the rejected rows of one file, or raises on the first in strict
+    mode."""
+
+    def __init__(self, path: Path, mode: Mode) -> None:
+        self.path = path
+        self.mode = mode
+        self.rejected: list[pd.DataFrame] = []
+
+    def reject(self, rows: pd.DataFrame | pd.Series, reasons: pd.Series | str) -> None:
+        """Set aside ``rows`` (indexed by line number) for ``reasons``."""
+        if len(rows) == 0:
+            return
+        lines = rows.index
+        if isinstance(reasons, str):
+            reasons = pd.Series(reasons, index=lines)
+        if self.mode == "strict":
+            others = len(lines) - 1
+            more = f" ({others} more line{'s' if others > 1 else ''} like it)"
+            raise MalformedInputError(
+                self.path, int(lines[0]), reasons.iloc[0] + (more if others else "")
+            )
+        self.rejected.append(
+            pd.DataFrame(
+                {"file": self.path.name, "line": lines, "reason": reasons.to_numpy()}
+            )
+        )
+
+    def keep(self, frame: pd.DataFrame, valid: pd.Series, reasons: pd.Series | str):
+        """Reject the rows of ``frame`` where ``valid`` is false; return the rest."""
+        self.reject(frame[~valid], reasons if isinstance(reasons, str) else reasons[~valid])
+        return frame[valid]
+
+
+def detect_layout(directory: Path) -> Layout:
+    """Name the raw layout of ``directory`` from the files it holds."""
+    for layout, files in LAYOUT_FILES.items():
+        if all((directory / name).is_file() for name in files.values()):
+            return layout
+    expected = " or ".join(
+        ", ".join(files.values()) for files in LAYOUT_FILES.values()
+    )
+    raise MalformedInputError(
+        directory, None, f"no MovieLens files found; expected {expected}"
+    )
+
+
+def read_movielens(directory: Path, mode: Mode = "strict") -> MovieLensData:
+    """Read the MovieLens files in ``directory``, in whichever layout they are.
+
+    :param directory: a folder in the GroupLens or the RecBole layout.
+    :param mode: ``strict`` raises on the first bad row; ``lenient`` sets bad rows
+        aside in ``rejected``.
+    :return: the checked tables, with ratings that name unknown users or movies
+        and repeated (user, movie) pairs treated as bad rows.
+    """
+    layout = detect_layout(directory)
+    paths = {table: directory / name for table, name in LAYOUT_FILES[layout].items()}
+    screens = {table: _Screen(path, mode) for table, path in paths.items()}
+    rows_read: dict[str, int] = {}
+
+    lines = {}
+    for table, path in paths.items():
+        lines[table] = _read_lines(path, _encoding(layout, table), screens[table])
+        if layout == "recbole":
+            lines[table] = _drop_header(lines[table], RECBOLE_HEADERS[table], path)
+        rows_read[path.name] = len(lines[table])
+
+    if layout == "grouplens":
+        users = _grouplens_users(lines["users"], screens["users"])
+        movies = _grouplens_movies(lines["movies"], screens["movies"])
+    else:
+        users = _recbole_users(lines["users"], screens["users"])
+        movies = _recbole_movies(lines["movies"], screens["movies"])
+    ratings = _ratings(lines["ratings"], screens["ratings"])
+    ratings = _linked_ratings(ratings, users, movies, screens["ratings"])
+
+    rejected = [part for screen in screens.values() for part in screen.rejected]
+    return MovieLensData(
+        layout=layout,
+        ratings=ratings.reset_index(drop=True),
+        movies=movies.reset_index(drop=True),
+        users=users.reset_index(drop=True),
+        rejected=(
+            pd.concat(rejected, ignore_index=True)
+            if rejected
+            else pd.DataFrame({"file": [], "line": [], "reason": []})
+        ).astype({"file": str, "line": "int64", "reason": str}),
+        rows_read=rows_read,
+    )
+
+
+def _encoding(layout: Layout, table: str) -> str:
+    return "latin-1" if (layout, table) == ("grouplens", "movies") else "utf-8"
+
+
+def _read_lines(path: Path, encoding: str, screen: _Screen) -> pd.Series:
+    """The file's lines as strings indexed by 1-based line number."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise MalformedInputError(path, None, "file is empty")
+    if not raw.endswith(b"\n"):
+        # A last line without its newline is what a cut-off download looks like.
+        last = raw.count(b"\n") + 1
+        raise MalformedInputError(
+            path, last, "file ends mid-line (no final newline): truncated?"
+        )
+    chunks = raw[:-1].split(b"\n")
+    index = pd.RangeIndex(1, len(chunks) + 1)
+    try:
+        text = raw[:-1].decode(encoding)
+    except UnicodeDecodeError:
+        decoded = pd.Series([_decode(chunk, encoding) for chunk in chunks], index=index)
+        bad = decoded.isna()
+        screen.reject(decoded[bad], f"not valid {encoding} text")
+        return decoded[~bad].str.removesuffix("\r")
+    return pd.Series(text.split("\n"), index=index).str.removesuffix("\r")
+
+
+def _decode(chunk: bytes, encoding: str) -> str | None:
+    try:
+        return chunk.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _drop_header(lines: pd.Series, expected: str, path: Path) -> pd.Series:
+    if len(lines) == 0 or lines.iloc[0] != expected:
+        found = lines.iloc[0] if len(lines) else ""
+        raise MalformedInputError(
+            path, 1, f"header is {found!r}; expected {expected!r}"
+        )
+    return lines.iloc[1:]
+
+
+def _fields(
+    lines: pd.Series, separator: str, names: list[str], screen: _Screen
+) -> pd.DataFrame:
+    """Split lines into named string columns, rejecting lines with a wrong count."""
+    label = {"\t": "tab", "|": "pipe"}[separator]
+    counts = lines.str.count(re.escape(separator)) + 1
+    blank = lines.str.strip() == ""
+    screen.reject(lines[blank], "blank line")
+    lines, counts = lines[~blank], counts[~blank]
+    wrong = counts != len(names)
+    screen.reject(
+        lines[wrong],
+        f"expected {len(names)} {label}-separated fields, found "
+        + counts[wrong].astype(str),
+    )
+    lines = lines[~wrong]
+    if len(lines) == 0:
+        return pd.DataFrame({name: pd.Series(dtype=str) for name in names})
+    frame = lines.str.split(separator, expand=True, regex=False)
+    frame.columns = names
+    return frame
+
+
+def _whole_numbers(
+    frame: pd.DataFrame,
+    column: str,
+    screen: _Screen,
+    *,
+    low: int,
+    high: int | None = None,
+    what: str | None = None,
+) -> pd.DataFrame:
+    """Check that ``column`` holds whole numbers in [low, high]; convert it."""
+    what = what or column
+    values = frame[column].str.strip()
+    numeric = values.str.fullmatch(WHOLE_NUMBER)
+    allowed = f"a whole number >= {low}" if high is None else f"{low}-{high}"
+    frame = screen.keep(
+        frame, numeric, f"{what} " + values.map(repr) + f" is not {allowed}"
+    )
+    numbers = frame[column].str.strip().astype("int64")
+    in_range = (numbers >= low) & ((numbers <= high) if high is not None else True)
+    frame = screen.keep(
+        frame, in_range, f"{what} " + numbers.astype(str) + f" is outside {allowed}"
+    )
+    return frame.assign(**{column: numbers[in_range]})
+
+
+def _unique_ids(frame: pd.DataFrame, screen: _Screen, what: str) -> pd.DataFrame:
+    repeated = frame["id"].duplicated(keep="first")
+    return screen.keep(
+        frame, ~repeated, f"{what} id " + frame["id"].astype(str) + " appears twice"
+    )
+
+
+def _ratings(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
+    ratings = _fields(lines, "\t", ["user_id", "movie_id", "rating", "timestamp"], screen)
+    ratings = _whole_numbers(ratings, "user_id", screen, low=1, what="user id")
+    ratings = _whole_numbers(ratings, "movie_id", screen, low=1, what="movie id")
+    ratings = _whole_numbers(ratings, "rating", screen, low=1, high=5)
+    return _whole_numbers(ratings, "timestamp", screen, low=0)
+
+
+def _linked_ratings(
+    ratings: pd.DataFrame, users: pd.DataFrame, movies: pd.DataFrame, screen: _Screen
+) -> pd.DataFrame:
+    """Reject ratings of unknown users or movies, and repeated (user, movie) pairs."""
+    known_user = ratings["user_id"].isin(users["id"])
+    ratings = screen.keep(
+        ratings,
+        known_user,
+        "user " + ratings["user_id"].astype(str) + " is not in the users file",
+    )
+    known_movie = ratings["movie_id"].isin(movies["id"])
+    ratings = screen.keep(
+        ratings,
+        known_movie,
+        "movie " + ratings["movie_id"].astype(str) + " is not in the movies file",
+    )
+    pair = ["user_id", "movie_id"]
+    first_line = ratings.reset_index().groupby(pair)["index"].transform("min")
+    first_line.index = ratings.index
+    repeated = ratings.duplicated(pair, keep="first")
+    return screen.keep(
+        ratings,
+        ~repeated,
+        "user "
+        + ratings["user_id"].astype(str)
+        + " rated movie "
+        + ratings["movie_id"].astype(str)
+        + " already on line "
+        + first_line.astype(str),
+    )
+
+
+def _checked_users(users: pd.DataFrame, screen: _Screen) -> pd.DataFrame:
+    users = _whole_numbers(users, "id", screen, low=1, what="user id")
+    users = _unique_ids(users, screen, "user")
+    users = _whole_numbers(users, "age", screen, low=MIN_AGE, high=MAX_AGE)
+    sex_known = users["sex"].isin(SEXES)
+    users = screen.keep(
+        users, sex_known, "sex " + users["sex"].map(repr) + " is not F or M"
+    )
+    for column in ("occupation", "zipcode"):
+        present = users[column].str.strip() != ""
+        users = screen.keep(users, present, f"{column} is empty")
+    return users.assign(
+        occupation=users["occupation"].str.strip(), zipcode=users["zipcode"].str.strip()
+    )
+
+
+def _grouplens_users(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
+    users = _fields(lines, "|", ["id", "age", "sex", "occupation", "zipcode"], screen)
+    return _checked_users(users, screen)
+
+
+def _recbole_users(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
+    users = _fields(lines, "\t", ["id", "age", "sex", "occupation", "zipcode"], screen)
+    return _checked_users(users, screen)
+
+
+def _checked_titles(movies: pd.DataFrame, screen: _Screen) -> pd.DataFrame:
+    movies = movies.assign(title=movies["title"].str.strip())
+    titled = movies["title"] != ""
+    movies = screen.keep(movies, titled, "title is empty")
+    no_tab = ~movies["title"].str.contains("\t", regex=False)
+    return screen.keep(movies, no_tab, "title contains a tab")
+
+
+def _grouplens_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
+    flags = [UNKNOWN_GENRE, *GENRES]
+    names = ["id", "title", "release_date", "video_release_date", "imdb_url", *flags]
+    movies = _fields(lines, "|", names, screen)
+    movies = _whole_numbers(movies, "id", screen, low=1, what="movie id")
+    movies = _unique_ids(movies, screen, "movie")
+    movies = _checked_titles(movies, screen)
+
+    date = movies["release_date"].str.strip()
+    dated = (date == "") | date.str.fullmatch(RELEASE_DATE.pattern)
+    movies = screen.keep(
+        movies,
+        dated,
+        "release date " + date.map(repr) + " is not like 01-Jan-1995 or empty",
+    )
+    for flag in flags:
+        binary = movies[flag].isin(("0", "1"))
+        movies = screen.keep(
+            movies,
+            binary,
+            f"genre flag {flag!r} is " + movies[flag].map(repr) + ", not 0 or 1",
+        )
+
+    date = movies["release_date"].str.strip()
+    date_year = pd.to_numeric(date.str.extract(RELEASE_DATE)[0], errors="coerce")
+    genre_flags = movies[list(GENRES)] == "1"
+    genres = [
+        tuple(genre for genre, flagged in zip(GENRES, row) if flagged)
+        for row in genre_flags.itertuples(index=False)
+    ]
+    return pd.DataFrame(
+        {
+            "id": movies["id"],
+            "title": movies["title"],
+            "release_date": date.where(date != "", None),
+            "release_year": _title_year(movies["title"]).fillna(date_year).astype(
+                "Int64"
+            ),
+            "genres": pd.Series(genres, index=movies.index, dtype=object),
+        }
+    )
+
+
+def _recbole_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
+    movies = _fields(lines, "\t", ["id", "title", "year", "classes"], screen)
+    movies = _whole_numbers(movies, "id", screen, low=1, what="movie id")
+    movies = _unique_ids(movies, screen, "movie")
+    movies = _checked_titles(movies, screen)
+
+    # RecBole's year field is the last parenthesised part of the GroupLens title:
+    # usually the year, sometimes a label such as "V" (video release).
+    suffix = movies["year"].str.strip()
+    movies = screen.keep(movies, suffix != "", "release year is empty")
+
+    classes = movies["classes"].str.split()
+    allowed = {*GENRES, UNKNOWN_GENRE}
+    unknown = classes.map(lambda names: sorted(set(names) - allowed))
+    movies = screen.keep(
+        movies,
+        unknown.str.len() == 0,
+        "unknown genre " + unknown.map(lambda names: ", ".join(names)),
+    )
+
+    suffix = movies["year"].str.strip()
+    placeholder = suffix == RECBOLE_PLACEHOLDER
+    title = movies["title"].where(~placeholder, "unknown")
+    title = title.where(placeholder, title + " (" + suffix + ")")
+    genres = movies["classes"].str.split().map(
+        lambda names: tuple(genre for genre in GENRES if genre in names)
+    )
+    return pd.DataFrame(
+        {
+            "id": movies["id"],
+            "title": title,
+            "release_date": None,
+            "release_year": _title_year(title).astype("Int64"),
+            "genres": genres,
+        }
+    )
+
+
+def _title_year(titles: pd.Series) -> pd.Series:
+    """The year in a title's last "(1995)", or missing."""
+    return pd.to_numeric(titles.str.extract(TITLE_YEAR)[0], errors="coerce")

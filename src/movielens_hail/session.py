@@ -1,0 +1,114 @@
+"""Start Hail the same way in every workflow script.
+
+Each Hail rule runs in its own process, so each starts its own JVM: on the rule's
+threads in local mode unless the config names a Spark master, quietly, logging to
+the rule's log file and keeping temporary files under ``results/``. Scripts do not
+call ``hl.stop()``: the process ends right after, and stopping costs seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+JAVA_HELP = (
+    "Hail needs a Java runtime (Java 11 or 17) and none was found: no `java` on "
+    "PATH and JAVA_HOME is not set. Install one, e.g. "
+    "`apt-get install openjdk-17-jre-headless` on Debian or Ubuntu, "
+    "`brew install openjdk@17` on macOS, or `conda install -c conda-forge "
+    "openjdk=17`, then rerun."
+)
+
+
+class JavaNotFoundError(RuntimeError):
+    """No Java runtime for Hail's JVM."""
+
+
+def find_java(environ: Mapping[str, str] | None = None) -> Path:
+    """Locate the ``java`` executable the way Spark does: JAVA_HOME, then PATH.
+
+    :raises JavaNotFoundError: with installation advice when there is none.
+    """
+    environ = os.environ if environ is None else environ
+    java_home = environ.get("JAVA_HOME")
+    if java_home:
+        java = Path(java_home) / "bin" / "java"
+        if java.is_file():
+            return java
+        raise JavaNotFoundError(
+            f"JAVA_HOME is {java_home!r} but {java} does not exist. "
+            "Point JAVA_HOME at a Java 11 or 17 installation, or unset it."
+        )
+    found = shutil.which("java", path=environ.get("PATH", ""))
+    if found is None:
+        raise JavaNotFoundError(JAVA_HELP)
+    return Path(found)
+
+
+def init_options(
+    *,
+    threads: int,
+    log: Path,
+    tmp_dir: Path,
+    spark_master: str = "",
+    spark_conf: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Arguments for ``hl.init`` from a rule's threads, log and the hail config.
+
+    :param threads: the rule's threads; used as ``local[threads]``.
+    :param log: the rule's log file; Hail appends its own log to it.
+    :param tmp_dir: where Hail and Spark keep temporary files.
+    :param spark_master: a Spark master URL (``spark://...``, ``yarn``); empty runs
+        Spark in local mode.
+    :param spark_conf: extra Spark settings, e.g. ``spark.driver.memory``.
+    """
+    options: dict[str, Any] = {
+        "app_name": "movielens-hail",
+        "log": str(log),
+        "append": True,
+        "quiet": True,
+        "tmp_dir": str(tmp_dir),
+        "local_tmpdir": str(tmp_dir),
+        "spark_conf": {"spark.ui.enabled": "false", **(spark_conf or {})},
+    }
+    if spark_master:
+        options["master"] = spark_master
+    else:
+        options["local"] = f"local[{max(1, threads)}]"
+    return options
+
+
+def start_hail(
+    *,
+    threads: int,
+    log: Path,
+    tmp_dir: Path,
+    spark_master: str = "",
+    spark_conf: Mapping[str, str] | None = None,
+) -> None:
+    """Start Hail for one workflow script (see :func:`init_options`)."""
+    find_java()
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    import hail as hl
+
+    options = init_options(
+        threads=threads,
+        log=log,
+        tmp_dir=tmp_dir,
+        spark_master=spark_master,
+        spark_conf=spark_conf,
+    )
+    hl.init(**options)
+    logger.info(
+        "hail %s started on %s",
+        hl.version(),
+        options.get("master") or options["local"],
+    )

@@ -1,0 +1,22 @@
+rule report:
+    input:
+        source=RAW,
+        ingest="results/ingest/summary.json",
+        distribution="results/ingest/rating_distribution.tsv",
+        figure="results/ingest/rating_distribution.svg",
+        movie_stats="results/stats/movie_stats.json",
+        user_stats="results/stats/user_stats.json",
+        templates=report_templates(),
+        code=library("report", "runner"),
+    output:
+        report="results/report.html",
+    log:
+        "logs/report.log",
+    benchmark:
+        "benchmarks/report.tsv"
+    params:
+        report=config["report"],
+        config=config,
+        template_dir=str(TEMPLATES),
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,25 @@
+"""Render results/report.html from the analyses' outputs (see movielens_hail.report).
+
+This script starts no JVM: the report reads only files.
+"""
+
+from pathlib import Path
+
+from movielens_hail import report, runner
+
+with runner.rule_log(Path(snakemake.log[0]), snakemake.rule):
+    inputs = snakemake.input
+    sections = [
+        report.data_section(
+            Path(inputs.ingest).parent,
+            Path(inputs.source),
+            Path(inputs.movie_stats).parent,
+        )
+    ]
+    report.write_report(
+        Path(snakemake.output.report),
+        template_dir=Path(snakemake.params.template_dir),
+        sections=sections,
+        config=snakemake.params.config,
+        title=snakemake.params.report["title"],
+    )
