@@ -29,9 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--users", type=int, default=943, help="number of users")
     synth.add_argument("--movies", type=int, default=1682, help="number of movies")
-    synth.add_argument(
-        "--ratings", type=int, default=100_000, help="number of ratings"
-    )
+    synth.add_argument("--ratings", type=int, default=100_000, help="number of ratings")
     synth.add_argument("--seed", type=int, default=1, help="random seed")
     synth.add_argument("--out", type=Path, required=True, help="output folder")
     return parser

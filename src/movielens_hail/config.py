@@ -58,17 +58,29 @@ def _fill_defaults(config: dict[str, Any], schema: Mapping[str, Any]) -> None:
 def _describe(error: jsonschema.ValidationError) -> str:
     where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(_properties(error)))
         unknown = ", ".join(sorted(_unknown_keys(error)))
         return f"{where}: unknown key(s) {unknown}; allowed keys: {allowed}"
     if error.validator == "enum":
-        allowed = ", ".join(repr(value) for value in error.validator_value)
+        allowed = ", ".join(repr(value) for value in _enum(error))
         return f"{where}: {error.instance!r} is not one of {allowed}"
     return f"{where}: {error.message}"
 
 
 def _unknown_keys(error: jsonschema.ValidationError) -> Iterator[str]:
-    known = error.schema.get("properties", {})
-    for key in error.instance:
+    known = _properties(error)
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    for key in instance:
         if key not in known:
             yield repr(key)
+
+
+def _properties(error: jsonschema.ValidationError) -> Mapping[str, Any]:
+    schema = error.schema
+    properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+    return properties if isinstance(properties, Mapping) else {}
+
+
+def _enum(error: jsonschema.ValidationError) -> list[Any]:
+    schema = error.schema
+    return list(schema.get("enum", [])) if isinstance(schema, Mapping) else []

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -66,24 +65,34 @@ def fetch_movielens(settings: Mapping[str, Any], destination: Path) -> dict[str,
     attempts: list[dict[str, str]] = []
     for name in sources:
         staging = Path(
-            tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent)
+            tempfile.mkdtemp(
+                prefix=f".{destination.name}.partial-", dir=destination.parent
+            )
         )
         staging.chmod(0o755)
         try:
             origin = FETCHERS[name](settings, staging)
             provenance = describe(staging, name, origin, checked=name != "local")
-        except (OSError, ValueError, subprocess.SubprocessError, zipfile.BadZipFile) as error:
+        except (
+            OSError,
+            ValueError,
+            subprocess.SubprocessError,
+            zipfile.BadZipFile,
+        ) as error:
             shutil.rmtree(staging)
             logger.warning("fetch_movielens: source %s failed: %s", name, error)
             attempts.append({"source": name, "error": str(error)})
             continue
         provenance["failed_attempts"] = attempts
         (staging / "source.json").write_text(json.dumps(provenance, indent=2) + "\n")
-        os.replace(staging, destination)
+        staging.replace(destination)
         logger.info(
             "fetch_movielens: %s served %s",
             name,
-            ", ".join(f"{entry['rows']} rows of {file}" for file, entry in provenance["files"].items()),
+            ", ".join(
+                f"{entry['rows']} rows of {file}"
+                for file, entry in provenance["files"].items()
+            ),
         )
         return provenance
 
@@ -112,7 +121,11 @@ def describe(
             raise ValueError(
                 f"{name} has {rows} rows; MovieLens 100K has {EXPECTED_ROWS[table]}"
             )
-        files[name] = {"sha256": sha256(path), "bytes": path.stat().st_size, "rows": rows}
+        files[name] = {
+            "sha256": sha256(path),
+            "bytes": path.stat().st_size,
+            "rows": rows,
+        }
     if checked:
         data = read_movielens(folder, mode="lenient")
         if len(data.rejected):
@@ -130,9 +143,12 @@ def from_grouplens(settings: Mapping[str, Any], staging: Path) -> dict[str, Any]
     if not url.startswith("https://"):
         raise ValueError(f"refusing to download {url!r}: only https:// URLs are used")
     archive = staging / "ml-100k.zip.part"
-    with urllib.request.urlopen(url, timeout=settings["timeout_seconds"]) as response:
-        with archive.open("wb") as handle:
-            shutil.copyfileobj(response, handle, CHUNK)
+    timeout = settings["timeout_seconds"]
+    with (
+        urllib.request.urlopen(url, timeout=timeout) as response,
+        archive.open("wb") as handle,
+    ):
+        shutil.copyfileobj(response, handle, CHUNK)
     digest = sha256(archive)
     with zipfile.ZipFile(archive) as bundle:
         extract_members(bundle, GROUPLENS_MEMBERS, staging)
@@ -195,7 +211,9 @@ FETCHERS: dict[str, Callable[[Mapping[str, Any], Path], dict[str, Any]]] = {
 }
 
 
-def extract_members(bundle: zipfile.ZipFile, members: Iterable[str], target: Path) -> None:
+def extract_members(
+    bundle: zipfile.ZipFile, members: Iterable[str], target: Path
+) -> None:
     """Extract the named members of a zip flat into ``target``.
 
     Names are checked before anything is written: a member that is absent, or
@@ -210,9 +228,10 @@ def extract_members(bundle: zipfile.ZipFile, members: Iterable[str], target: Pat
         if member not in present:
             raise ValueError(f"zip has no {member!r}; is it a MovieLens 100K archive?")
     for member in members:
-        with bundle.open(member) as source, (target / PurePosixPath(member).name).open(
-            "wb"
-        ) as sink:
+        with (
+            bundle.open(member) as source,
+            (target / PurePosixPath(member).name).open("wb") as sink,
+        ):
             shutil.copyfileobj(source, sink, CHUNK)
 
 
@@ -227,7 +246,9 @@ def sha256(path: Path) -> str:
 
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
+        return sum(
+            chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b"")
+        )
 
 
 def _remove_stale_staging(destination: Path) -> None:

@@ -99,7 +99,9 @@ def to_hail(data: MovieLensData, staging: Path) -> dict[str, hl.Table]:
     staging.mkdir(parents=True, exist_ok=True)
     frames = {
         "ratings": data.ratings,
-        "movies": data.movies.assign(genres=data.movies["genres"].map(GENRE_SEPARATOR.join)),
+        "movies": data.movies.assign(
+            genres=data.movies["genres"].map(GENRE_SEPARATOR.join)
+        ),
         "users": data.users,
     }
     tables = {}
@@ -146,7 +148,9 @@ def summarize(
         "mean_rating": stats.mean,
         "first_timestamp": stats.first,
         "last_timestamp": stats.last,
-        "rating_distribution": {str(k): v for k, v in sorted(stats.distribution.items())},
+        "rating_distribution": {
+            str(k): v for k, v in sorted(stats.distribution.items())
+        },
         "density": density,
         "rows_read": data.rows_read,
         "n_rejected": len(data.rejected),
@@ -156,21 +160,30 @@ def summarize(
 
 def _reason_kinds(data: MovieLensData) -> dict[str, int]:
     """Rejections counted per file and problem, values stripped from the reason."""
-    kinds = data.rejected["file"] + ": " + data.rejected["reason"].str.replace(
-        r"'[^']*'|\b\d+\b", "…", regex=True
+    kinds = (
+        data.rejected["file"]
+        + ": "
+        + data.rejected["reason"].str.replace(r"'[^']*'|\b\d+\b", "…", regex=True)
     )
-    return {kind: int(count) for kind, count in kinds.value_counts().sort_index().items()}
+    return {
+        str(kind): int(count)
+        for kind, count in kinds.value_counts().sort_index().items()
+    }
 
 
 def rating_distribution(summary: dict[str, Any]) -> pd.DataFrame:
     """The count and share of each rating value, 1 to 5."""
-    counts = {int(value): count for value, count in summary["rating_distribution"].items()}
+    counts = {
+        int(value): count for value, count in summary["rating_distribution"].items()
+    }
     total = sum(counts.values())
     return pd.DataFrame(
         {
             "rating": list(range(1, 6)),
             "n_ratings": [counts.get(value, 0) for value in range(1, 6)],
-            "share": [counts.get(value, 0) / total if total else 0.0 for value in range(1, 6)],
+            "share": [
+                counts.get(value, 0) / total if total else 0.0 for value in range(1, 6)
+            ],
         }
     )
 

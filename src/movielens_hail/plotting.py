@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import matplotlib.pyplot as plt
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+# Figures are only ever written to files: no display, no interactive backend.
 matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 OKABE_ITO = (
     "#0072B2",
@@ -28,8 +31,8 @@ OKABE_ITO = (
     "#F0E442",
     "#000000",
 )
-STYLE = {
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+STYLE: dict[str, Any] = {
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -46,9 +49,9 @@ STYLE = {
 
 
 @contextmanager
-def figure(width: float = 6.4, height: float = 3.6) -> Iterator[tuple[Figure, plt.Axes]]:
+def figure(width: float = 6.4, height: float = 3.6) -> Iterator[tuple[Figure, Axes]]:
     """A figure and its axes in the project style; closed when the block ends."""
-    with plt.rc_context(STYLE):
+    with plt.style.context(STYLE):
         fig, axes = plt.subplots(figsize=(width, height), layout="constrained")
         try:
             yield fig, axes
@@ -59,5 +62,5 @@ def figure(width: float = 6.4, height: float = 3.6) -> Iterator[tuple[Figure, pl
 def save_svg(fig: Figure, path: Path) -> None:
     """Write ``fig`` as an SVG without a creation date, identical run to run."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with plt.rc_context(STYLE):
+    with plt.style.context(STYLE):
         fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})

@@ -65,16 +65,17 @@ RECBOLE_HEADERS = {
     "ratings": "user_id:token\titem_id:token\trating:float\ttimestamp:float",
     "movies": "item_id:token\tmovie_title:token_seq\trelease_year:token"
     "\tclass:token_seq",
-    "users": "user_id:token\tage:token\tgender:token\toccupation:token"
-    "\tzip_code:token",
+    "users": "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token",
 }
 
 # RecBole's copy spells the title and year of the placeholder movie 267 this way;
 # GroupLens calls it "unknown" and gives it no date.
 RECBOLE_PLACEHOLDER = "unkonwn"
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun")
-MONTHS += ("Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = (
+    *("Jan", "Feb", "Mar", "Apr", "May", "Jun"),
+    *("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+)
 RELEASE_DATE = re.compile(r"\d{2}-(?:" + "|".join(MONTHS) + r")-(\d{4})")
 # The last "(1995)" in a title; a few titles end in a label such as "(V)".
 TITLE_YEAR = re.compile(r"\((\d{4})\)(?!.*\(\d{4}\))")
@@ -144,9 +145,13 @@ class _Screen:
             )
         )
 
-    def keep(self, frame: pd.DataFrame, valid: pd.Series, reasons: pd.Series | str):
+    def keep(
+        self, frame: pd.DataFrame, valid: pd.Series, reasons: pd.Series | str
+    ) -> pd.DataFrame:
         """Reject the rows of ``frame`` where ``valid`` is false; return the rest."""
-        self.reject(frame[~valid], reasons if isinstance(reasons, str) else reasons[~valid])
+        self.reject(
+            frame[~valid], reasons if isinstance(reasons, str) else reasons[~valid]
+        )
         return frame[valid]
 
 
@@ -155,9 +160,7 @@ def detect_layout(directory: Path) -> Layout:
     for layout, files in LAYOUT_FILES.items():
         if all((directory / name).is_file() for name in files.values()):
             return layout
-    expected = " or ".join(
-        ", ".join(files.values()) for files in LAYOUT_FILES.values()
-    )
+    expected = " or ".join(", ".join(files.values()) for files in LAYOUT_FILES.values())
     raise MalformedInputError(
         directory, None, f"no MovieLens files found; expected {expected}"
     )
@@ -307,7 +310,9 @@ def _unique_ids(frame: pd.DataFrame, screen: _Screen, what: str) -> pd.DataFrame
 
 
 def _ratings(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
-    ratings = _fields(lines, "\t", ["user_id", "movie_id", "rating", "timestamp"], screen)
+    ratings = _fields(
+        lines, "\t", ["user_id", "movie_id", "rating", "timestamp"], screen
+    )
     ratings = _whole_numbers(ratings, "user_id", screen, low=1, what="user id")
     ratings = _whole_numbers(ratings, "movie_id", screen, low=1, what="movie id")
     ratings = _whole_numbers(ratings, "rating", screen, low=1, high=5)
@@ -407,7 +412,7 @@ def _grouplens_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
     date_year = pd.to_numeric(date.str.extract(RELEASE_DATE)[0], errors="coerce")
     genre_flags = movies[list(GENRES)] == "1"
     genres = [
-        tuple(genre for genre, flagged in zip(GENRES, row) if flagged)
+        tuple(genre for genre, flagged in zip(GENRES, row, strict=True) if flagged)
         for row in genre_flags.itertuples(index=False)
     ]
     return pd.DataFrame(
@@ -415,9 +420,9 @@ def _grouplens_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
             "id": movies["id"],
             "title": movies["title"],
             "release_date": date.where(date != "", None),
-            "release_year": _title_year(movies["title"]).fillna(date_year).astype(
-                "Int64"
-            ),
+            "release_year": _title_year(movies["title"])
+            .fillna(date_year)
+            .astype("Int64"),
             "genres": pd.Series(genres, index=movies.index, dtype=object),
         }
     )
@@ -447,8 +452,10 @@ def _recbole_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
     placeholder = suffix == RECBOLE_PLACEHOLDER
     title = movies["title"].where(~placeholder, "unknown")
     title = title.where(placeholder, title + " (" + suffix + ")")
-    genres = movies["classes"].str.split().map(
-        lambda names: tuple(genre for genre in GENRES if genre in names)
+    genres = (
+        movies["classes"]
+        .str.split()
+        .map(lambda names: tuple(genre for genre in GENRES if genre in names))
     )
     return pd.DataFrame(
         {

@@ -113,9 +113,7 @@ def format_number(value: Any, digits: int = 2) -> str:
     return f"{number:,.{digits}f}"
 
 
-def data_section(
-    ingest_dir: Path, source_dir: Path, stats_dir: Path
-) -> Section:
+def data_section(ingest_dir: Path, source_dir: Path, stats_dir: Path) -> Section:
     """The "The data" section: counts, the rating distribution and provenance."""
     summary = read_json(ingest_dir / "summary.json")
     return Section(
@@ -149,7 +147,9 @@ def write_report(
             "config_json": json.dumps(config, indent=2, sort_keys=True),
             "versions": versions(),
             "generated": run_time(),
-            "stylesheet": Markup((template_dir / "report.css").read_text(encoding="utf-8")),
+            "stylesheet": Markup(
+                (template_dir / "report.css").read_text(encoding="utf-8")
+            ),
         },
     )
     out.parent.mkdir(parents=True, exist_ok=True)

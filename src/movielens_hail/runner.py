@@ -51,8 +51,10 @@ def rule_log(log: Path, rule: str) -> Iterator[None]:
             raise
 
 
-def start_hail(threads: int, log: Path, hail_settings: Mapping[str, Any]) -> None:
+def start_hail(rule: Any) -> None:
     """Start Hail for a rule from its threads, its log and the ``hail`` config.
+
+    :param rule: the ``snakemake`` object of a workflow script.
 
     The ``hail`` settings say how a rule runs, not what it computes, so scripts
     take them from the whole config rather than from ``params``: moving to a
@@ -60,9 +62,10 @@ def start_hail(threads: int, log: Path, hail_settings: Mapping[str, Any]) -> Non
     """
     from movielens_hail.session import start_hail as start
 
+    hail_settings = rule.config["hail"]
     start(
-        threads=threads,
-        log=log,
+        threads=rule.threads,
+        log=Path(rule.log[0]),
         tmp_dir=Path("results") / ".hail-tmp",
         spark_master=hail_settings["spark_master"],
         spark_conf=hail_settings["spark_conf"],
@@ -79,7 +82,7 @@ def write_table(ht: hl.Table, path: Path) -> None:
     ht.write(str(partial), overwrite=True)
     if path.exists():
         shutil.rmtree(path)
-    os.replace(partial, path)
+    partial.replace(path)
 
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:

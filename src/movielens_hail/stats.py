@@ -120,7 +120,8 @@ def _stats_by(
     pseudo_total = ht.sum_rating + prior_weight * prior
     ht = ht.annotate(
         damped_mean=hl.or_missing(
-            ht.n_ratings + prior_weight > 0, pseudo_total / (ht.n_ratings + prior_weight)
+            ht.n_ratings + prior_weight > 0,
+            pseudo_total / (ht.n_ratings + prior_weight),
         )
     )
     return ht.annotate_globals(global_mean=prior, prior_weight=hl.float64(prior_weight))

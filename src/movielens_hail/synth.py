@@ -19,7 +19,9 @@ it have something to find:
 * movie titles carry a release year, sometimes a trailing article ("Thin Man,
   The"), an alternate foreign title or a Latin-1 character, and now and then a
   word with an obvious sentiment ("Happy", "Dead");
-* one movie is the GroupLens "unknown" placeholder with no title or date.
+* ratings fall between September 1997 and April 1998, in bursts per user;
+* given five or more movies, one of them is the GroupLens "unknown" placeholder
+  with no title or date.
 
 Users, movies and ratings draw from separate random streams derived from the
 seed, so asking for more ratings leaves the users and movies tables unchanged.
@@ -27,6 +29,7 @@ seed, so asking for more ratings leaves the users and movies tables unchanged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,6 +51,11 @@ LAST_TIMESTAMP = 893286638
 LAST_RELEASE_DATE = np.datetime64("1998-04-01")
 FIRST_RELEASE_YEAR = 1920
 LAST_RELEASE_YEAR = 1998
+# Most movies are recent: years back from 1998 decay exponentially, while the rest
+# spread evenly over the older decades.
+FIRST_RECENT_YEAR = 1990
+RECENT_RELEASE_SHARE = 0.85
+RECENT_RELEASE_DECAY_YEARS = 4.0
 
 # The 18 real genres with their ml-100k frequency and how far their mean rating sits
 # from the overall mean (film noir and war films rate high, horror rates low).
@@ -99,6 +107,8 @@ OCCUPATION_PROFILES: tuple[tuple[str, int, int], ...] = (
 )
 OCCUPATIONS: tuple[str, ...] = tuple(name for name, _, _ in OCCUPATION_PROFILES)
 MIN_AGE = 7
+# Spread of ages around an occupation's typical age (a log-scale deviation).
+AGE_SCATTER = 0.25
 MAX_AGE = 73
 MALE_SHARE = 0.71
 
@@ -290,6 +300,8 @@ ALTERNATE_TITLES = (
 # Share of each word group when a title needs an adjective or a noun.
 ADJECTIVE_GROUPS = ((NEUTRAL_ADJECTIVES, 0.85), (SENTIMENT_ADJECTIVES, 0.15))
 NOUN_GROUPS = ((NEUTRAL_NOUNS, 0.87), (SENTIMENT_NOUNS, 0.10), (LATIN1_NOUNS, 0.03))
+# "Adjective Noun", "Noun" and "Noun of the Noun".
+TITLE_PATTERN_SHARES = (0.55, 0.25, 0.20)
 TITLE_ARTICLES = (("", 0.78), (", The", 0.16), (", A", 0.06))
 ALTERNATE_TITLE_SHARE = 0.06
 # ml-100k often knows only the release year and records it as 1 January.
@@ -297,12 +309,17 @@ NEW_YEAR_RELEASE_SHARE = 0.35
 
 # Below this many movies the placeholder would crowd out the real ones.
 MIN_MOVIES_FOR_PLACEHOLDER = 5
+# Shares of real movies with one, two and three genres.
 GENRE_COUNT_SHARES = (0.5, 0.35, 0.15)
 
 # GroupLens kept only users with at least 20 ratings.
 MIN_RATINGS_PER_USER = 20
+# Log-normal spreads of the weights that skew movie popularity and user activity.
 MOVIE_POPULARITY_SPREAD = 1.3
 USER_ACTIVITY_SPREAD = 0.75
+# A rating is BASE_RATING + user bias + movie quality + noise, rounded into 1..5.
+# The base sits below 3.5 because popular movies get most ratings and are also
+# drawn as the better ones, which lifts the overall mean to about 3.5.
 BASE_RATING = 3.29
 POPULARITY_QUALITY_EFFECT = 0.25
 MOVIE_QUALITY_SPREAD = 0.4
@@ -318,6 +335,16 @@ MAX_REDRAW_ROUNDS = 30
 # Bounds the memory of the exact fallback sampler (cells of a users x movies grid).
 FALLBACK_CELLS = 4_000_000
 WRITE_CHUNK_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class _RatingColumns:
+    """The four u.data columns, one array each, in file row order."""
+
+    user_id: IntArray
+    movie_id: IntArray
+    rating: IntArray
+    timestamp: IntArray
 
 
 def generate(
@@ -336,15 +363,15 @@ def generate(
     )
     user_table = _make_users(users_rng, users)
     movie_table = _make_movies(movies_rng, movies)
-    rating_table = _make_ratings(ratings_rng, user_table, movie_table, ratings)
+    rating_columns = _make_ratings(ratings_rng, user_table, movie_table, ratings)
 
     out_path = Path(out_dir)
     out_path.mkdir(parents=True, exist_ok=True)
-    _write_ratings(out_path / "u.data", rating_table)
+    _write_ratings(out_path / "u.data", rating_columns)
     _write_movies(out_path / "u.item", movie_table)
     _write_users(out_path / "u.user", user_table)
     return {
-        "ratings": len(rating_table),
+        "ratings": int(rating_columns.user_id.size),
         "users": len(user_table),
         "movies": len(movie_table),
     }
@@ -370,7 +397,7 @@ def _check_counts(*, users: int, movies: int, ratings: int) -> None:
 def _shares(weights: npt.ArrayLike) -> FloatArray:
     """Normalise non-negative weights into probabilities."""
     array = np.asarray(weights, dtype=np.float64)
-    return array / array.sum()
+    return array / float(array.sum())
 
 
 # Users ---------------------------------------------------------------------------
@@ -379,7 +406,7 @@ def _shares(weights: npt.ArrayLike) -> FloatArray:
 def _make_users(rng: np.random.Generator, count: int) -> pd.DataFrame:
     """Draw the users table: id, age, gender, occupation and ZIP code."""
     occupation_index = _occupations(rng, count)
-    return pd.DataFrame(
+    user_table: pd.DataFrame = pd.DataFrame(
         {
             "user_id": np.arange(1, count + 1),
             "age": _ages(rng, occupation_index),
@@ -388,6 +415,7 @@ def _make_users(rng: np.random.Generator, count: int) -> pd.DataFrame:
             "zip_code": _zip_codes(rng, count),
         }
     )
+    return user_table
 
 
 def _occupations(rng: np.random.Generator, count: int) -> IntArray:
@@ -405,7 +433,7 @@ def _occupations(rng: np.random.Generator, count: int) -> IntArray:
 def _ages(rng: np.random.Generator, occupation_index: IntArray) -> IntArray:
     """Draw ages scattered around the typical age of each user's occupation."""
     typical_age = np.asarray([age for _, _, age in OCCUPATION_PROFILES])
-    scatter = rng.lognormal(0.0, 0.25, size=occupation_index.size)
+    scatter = rng.lognormal(0.0, AGE_SCATTER, size=occupation_index.size)
     ages = np.rint(typical_age[occupation_index] * scatter)
     return np.clip(ages, MIN_AGE, MAX_AGE).astype(np.int64)
 
@@ -431,19 +459,16 @@ def _zip_codes(rng: np.random.Generator, count: int) -> npt.NDArray[np.str_]:
 
 def _make_movies(rng: np.random.Generator, count: int) -> pd.DataFrame:
     """Draw the movies table in u.item column order, genre flags included."""
-    placeholder = (
-        int(rng.integers(count)) if count >= MIN_MOVIES_FOR_PLACEHOLDER else None
-    )
     is_placeholder = np.zeros(count, dtype=bool)
-    if placeholder is not None:
-        is_placeholder[placeholder] = True
+    if count >= MIN_MOVIES_FOR_PLACEHOLDER:
+        is_placeholder[rng.integers(count)] = True
 
     years = _release_years(rng, count)
     release_dates = _release_dates(rng, years)
     titles = _titles(rng, years, is_placeholder)
     genre_flags = _genre_flags(rng, is_placeholder)
 
-    movie_table = pd.DataFrame(
+    descriptions = pd.DataFrame(
         {
             "movie_id": np.arange(1, count + 1),
             "title": titles,
@@ -456,14 +481,16 @@ def _make_movies(rng: np.random.Generator, count: int) -> pd.DataFrame:
         }
     )
     flags = pd.DataFrame(genre_flags.astype(np.int8), columns=list(GENRES))
-    return pd.concat([movie_table, flags], axis=1)
+    movie_table: pd.DataFrame = pd.concat([descriptions, flags], axis=1)
+    return movie_table
 
 
 def _release_years(rng: np.random.Generator, count: int) -> IntArray:
     """Draw release years over 1920-1998, most of them in the 1990s."""
-    recent = LAST_RELEASE_YEAR - np.floor(rng.exponential(4.0, size=count))
-    classic = rng.integers(FIRST_RELEASE_YEAR, 1990, size=count)
-    years = np.where(rng.random(count) < 0.85, recent, classic)
+    years_back = np.floor(rng.exponential(RECENT_RELEASE_DECAY_YEARS, size=count))
+    recent = LAST_RELEASE_YEAR - years_back
+    classic = rng.integers(FIRST_RELEASE_YEAR, FIRST_RECENT_YEAR, size=count)
+    years = np.where(rng.random(count) < RECENT_RELEASE_SHARE, recent, classic)
     return np.clip(years, FIRST_RELEASE_YEAR, LAST_RELEASE_YEAR).astype(np.int64)
 
 
@@ -500,7 +527,7 @@ def _titles(
     adjectives = _pick_words(rng, ADJECTIVE_GROUPS, count)
     nouns = _pick_words(rng, NOUN_GROUPS, count)
     second_nouns = _pick_words(rng, NOUN_GROUPS, count)
-    pattern = rng.choice(3, size=count, p=[0.55, 0.25, 0.20])
+    pattern = rng.choice(3, size=count, p=_shares(TITLE_PATTERN_SHARES))
     articles = rng.choice(
         [article for article, _ in TITLE_ARTICLES],
         size=count,
@@ -546,20 +573,33 @@ def _pick_words(
 
 
 def _genre_flags(rng: np.random.Generator, is_placeholder: BoolArray) -> BoolArray:
-    """Give each real movie 1-3 genres; the placeholder gets only ``unknown``."""
+    """Give each real movie 1-3 genres; the placeholder gets only ``unknown``.
+
+    When there are enough real movies, every genre is forced onto at least one
+    of them, since rare genres (Fantasy, Film-Noir) must appear in every genre
+    breakdown.
+    """
     count = is_placeholder.size
     genre_count = len(REAL_GENRES)
     frequency = np.asarray([weight for _, weight, _ in REAL_GENRES], dtype=np.float64)
     # Efraimidis-Spirakis keys: the top-k keys of a row are a weighted sample of k
     # genres without replacement.
     priority = np.log(1.0 - rng.random((count, genre_count))) / frequency
+    forced_genres = np.zeros(count, dtype=np.int64)
     real_movies = np.flatnonzero(~is_placeholder)
-    if real_movies.size >= genre_count:
-        # Rare genres (Fantasy, Film-Noir) must appear in every genre breakdown.
-        showcase_movies = rng.choice(real_movies, size=genre_count, replace=False)
-        priority[showcase_movies, np.arange(genre_count)] = np.inf
+    if real_movies.size * len(GENRE_COUNT_SHARES) >= genre_count:
+        showcase_movies = rng.choice(
+            real_movies, size=min(genre_count, real_movies.size), replace=False
+        )
+        # With fewer movies than genres, some showcase movies host several.
+        hosts = showcase_movies[np.arange(genre_count) % showcase_movies.size]
+        priority[hosts, np.arange(genre_count)] = np.inf
+        forced_genres = np.bincount(hosts, minlength=count)
     ranks = np.argsort(np.argsort(-priority, axis=1, kind="stable"), axis=1)
-    genres_per_movie = 1 + rng.choice(3, size=count, p=_shares(GENRE_COUNT_SHARES))
+    genres_per_movie = 1 + rng.choice(
+        len(GENRE_COUNT_SHARES), size=count, p=_shares(GENRE_COUNT_SHARES)
+    )
+    genres_per_movie = np.maximum(genres_per_movie, forced_genres)
     real_flags = ranks < genres_per_movie[:, np.newaxis]
     real_flags[is_placeholder] = False
     return np.column_stack([is_placeholder, real_flags])
@@ -573,7 +613,7 @@ def _make_ratings(
     user_table: pd.DataFrame,
     movie_table: pd.DataFrame,
     count: int,
-) -> pd.DataFrame:
+) -> _RatingColumns:
     """Draw ``count`` distinct (user, movie) ratings with values and timestamps.
 
     Rows come out in a seeded random order, as in the GroupLens file.
@@ -594,13 +634,12 @@ def _make_ratings(
     timestamps = _timestamps(rng, user_index, user_count=len(user_table))
 
     order = rng.permutation(count)
-    return pd.DataFrame(
-        {
-            "user_id": user_index[order] + 1,
-            "movie_id": movie_index[order] + 1,
-            "rating": stars[order],
-            "timestamp": timestamps[order],
-        }
+    # Kept as plain arrays: a DataFrame of 10 million rows costs seconds to build.
+    return _RatingColumns(
+        user_id=user_index[order] + 1,
+        movie_id=movie_index[order] + 1,
+        rating=stars[order].astype(np.int64),
+        timestamp=timestamps[order],
     )
 
 
@@ -640,7 +679,8 @@ def _allocate_capped(
     remaining = total - int(counts.sum())
     spare = capacity - counts
     spare_before = np.cumsum(spare) - spare
-    return counts + np.clip(remaining - spare_before, 0, spare)
+    top_up: IntArray = np.clip(remaining - spare_before, 0, spare)
+    return counts + top_up
 
 
 def _rating_pairs(
@@ -734,15 +774,20 @@ def _fill_unrated(
 def _rated_grid(
     rated_keys: IntArray, block_users: IntArray, movie_count: int
 ) -> BoolArray:
-    """Mark, for each of the sorted ``block_users``, the movies they have rated."""
-    low = np.searchsorted(rated_keys, block_users[0] * movie_count)
-    high = np.searchsorted(rated_keys, (block_users[-1] + 1) * movie_count)
-    keys = rated_keys[low:high]
-    key_users = keys // movie_count
-    rows = np.searchsorted(block_users, key_users)
-    in_block = block_users[np.minimum(rows, block_users.size - 1)] == key_users
+    """Mark, for each of the ``block_users``, the movies they have already rated.
+
+    ``rated_keys`` is sorted, so each user's keys form one contiguous run.
+    """
+    run_starts = np.searchsorted(rated_keys, block_users * movie_count)
+    run_ends = np.searchsorted(rated_keys, (block_users + 1) * movie_count)
+    run_lengths = run_ends - run_starts
+    rows = np.repeat(np.arange(block_users.size), run_lengths)
+    run_offsets = np.cumsum(run_lengths) - run_lengths
+    positions = np.arange(run_lengths.sum()) + np.repeat(
+        run_starts - run_offsets, run_lengths
+    )
     grid = np.zeros((block_users.size, movie_count), dtype=bool)
-    grid[rows[in_block], keys[in_block] % movie_count] = True
+    grid[rows, rated_keys[positions] % movie_count] = True
     return grid
 
 
@@ -766,11 +811,12 @@ def _movie_quality(
     )
     genre_shift = np.asarray([shift for _, _, shift in REAL_GENRES])
     genres_per_movie = np.maximum(genre_flags.sum(axis=1), 1.0)
-    return (
+    quality: FloatArray = (
         POPULARITY_QUALITY_EFFECT * standardised
         + rng.normal(0.0, MOVIE_QUALITY_SPREAD, size=movie_popularity.size)
         + genre_flags @ genre_shift / genres_per_movie
     )
+    return quality
 
 
 def _rating_values(
@@ -801,14 +847,16 @@ def _timestamps(
 # Writing -------------------------------------------------------------------------
 
 
-def _write_ratings(path: Path, rating_table: pd.DataFrame) -> None:
+def _write_ratings(path: Path, rating_columns: _RatingColumns) -> None:
     """Write ratings as tab-separated ``user movie rating timestamp`` lines."""
     columns = [
-        rating_table[name].to_numpy(dtype=np.int64)
-        for name in ("user_id", "movie_id", "rating", "timestamp")
+        rating_columns.user_id,
+        rating_columns.movie_id,
+        rating_columns.rating,
+        rating_columns.timestamp,
     ]
-    with open(path, "wb") as handle:
-        for start in range(0, len(rating_table), WRITE_CHUNK_ROWS):
+    with path.open("wb") as handle:
+        for start in range(0, rating_columns.user_id.size, WRITE_CHUNK_ROWS):
             chunk = [column[start : start + WRITE_CHUNK_ROWS] for column in columns]
             handle.write(_tab_separated_lines(chunk))
 
@@ -857,5 +905,5 @@ def _write_users(path: Path, user_table: pd.DataFrame) -> None:
 def _write_pipe_separated(path: Path, table: pd.DataFrame, encoding: str) -> None:
     """Write a table without header or quoting; no field may contain ``|``."""
     lines = ["|".join(map(str, row)) + "\n" for row in table.itertuples(index=False)]
-    with open(path, "w", encoding=encoding, newline="\n") as handle:
+    with path.open("w", encoding=encoding, newline="\n") as handle:
         handle.writelines(lines)

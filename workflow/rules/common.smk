@@ -5,6 +5,7 @@ from movielens_hail.config import load_schema, validate_config
 REPO = Path(workflow.basedir)
 LIBRARY = REPO / "src" / "movielens_hail"
 TEMPLATES = REPO / "report" / "templates"
+CONDA_ENV = "../envs/movielens.yaml"
 
 config.update(
     validate_config(config, load_schema(REPO / "workflow/schemas/config.schema.yaml"))
@@ -30,4 +31,8 @@ def local_dataset_files():
         return []
     folder = Path(dataset["local_dir"])
     names = ("u.data", "u.item", "u.user", "ml-100k.inter", "ml-100k.item")
-    return [str(folder / name) for name in (*names, "ml-100k.user") if (folder / name).exists()]
+    return [
+        str(folder / name)
+        for name in (*names, "ml-100k.user")
+        if (folder / name).exists()
+    ]

@@ -11,6 +11,8 @@ rule fetch_movielens:
         "logs/fetch_movielens.log",
     benchmark:
         "benchmarks/fetch_movielens.tsv"
+    conda:
+        CONDA_ENV
     params:
         dataset=config["dataset"],
     script:
@@ -33,9 +35,11 @@ rule ingest:
         "logs/ingest.log",
     benchmark:
         "benchmarks/ingest.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["hail"]["threads"]
     params:
         ingest=config["ingest"],
-    threads: config["hail"]["threads"]
     script:
         "../scripts/ingest.py"
 
@@ -43,7 +47,7 @@ rule ingest:
 rule movie_stats:
     input:
         ratings="results/hail/ratings.ht",
-        movies="results/hail/movies.ht",
+        entities="results/hail/movies.ht",
         code=library("stats", "runner", "session"),
     output:
         table=directory("results/hail/movie_stats.ht"),
@@ -52,17 +56,20 @@ rule movie_stats:
         "logs/movie_stats.log",
     benchmark:
         "benchmarks/movie_stats.tsv"
-    params:
-        stats=config["stats"],
+    conda:
+        CONDA_ENV
     threads: config["hail"]["threads"]
+    params:
+        kind="movie",
+        stats=config["stats"],
     script:
-        "../scripts/movie_stats.py"
+        "../scripts/rating_stats.py"
 
 
 rule user_stats:
     input:
         ratings="results/hail/ratings.ht",
-        users="results/hail/users.ht",
+        entities="results/hail/users.ht",
         code=library("stats", "runner", "session"),
     output:
         table=directory("results/hail/user_stats.ht"),
@@ -71,8 +78,11 @@ rule user_stats:
         "logs/user_stats.log",
     benchmark:
         "benchmarks/user_stats.tsv"
-    params:
-        stats=config["stats"],
+    conda:
+        CONDA_ENV
     threads: config["hail"]["threads"]
+    params:
+        kind="user",
+        stats=config["stats"],
     script:
-        "../scripts/user_stats.py"
+        "../scripts/rating_stats.py"

@@ -6,6 +6,7 @@ rule report:
         figure="results/ingest/rating_distribution.svg",
         movie_stats="results/stats/movie_stats.json",
         user_stats="results/stats/user_stats.json",
+        template=str(TEMPLATES / "report.html.j2"),
         templates=report_templates(),
         code=library("report", "runner"),
     output:
@@ -14,9 +15,10 @@ rule report:
         "logs/report.log",
     benchmark:
         "benchmarks/report.tsv"
+    conda:
+        CONDA_ENV
     params:
         report=config["report"],
         config=config,
-        template_dir=str(TEMPLATES),
     script:
         "../scripts/report.py"

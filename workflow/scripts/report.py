@@ -18,7 +18,7 @@ with runner.rule_log(Path(snakemake.log[0]), snakemake.rule):
     ]
     report.write_report(
         Path(snakemake.output.report),
-        template_dir=Path(snakemake.params.template_dir),
+        template_dir=Path(inputs.template).parent,
         sections=sections,
         config=snakemake.params.config,
         title=snakemake.params.report["title"],

@@ -1,0 +1,59 @@
+"""The Hail session helper: Java discovery and the arguments given to hl.init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from movielens_hail.session import JavaNotFoundError, find_java, init_options
+
+
+def test_java_from_java_home(tmp_path: Path) -> None:
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\n")
+
+    assert find_java({"JAVA_HOME": str(tmp_path), "PATH": ""}) == java
+
+
+def test_java_from_path(tmp_path: Path) -> None:
+    java = tmp_path / "java"
+    java.write_text("#!/bin/sh\n")
+    java.chmod(0o755)
+
+    assert find_java({"PATH": str(tmp_path)}) == java
+
+
+def test_missing_java_says_what_to_install(tmp_path: Path) -> None:
+    with pytest.raises(JavaNotFoundError, match="apt-get install openjdk-17"):
+        find_java({"PATH": str(tmp_path)})
+
+
+def test_broken_java_home_is_named(tmp_path: Path) -> None:
+    with pytest.raises(JavaNotFoundError, match=f"JAVA_HOME is '{tmp_path}'"):
+        find_java({"JAVA_HOME": str(tmp_path), "PATH": ""})
+
+
+def test_local_mode_uses_the_rule_threads(tmp_path: Path) -> None:
+    options = init_options(threads=3, log=tmp_path / "x.log", tmp_dir=tmp_path)
+
+    assert options["local"] == "local[3]"
+    assert "master" not in options
+    assert options["log"] == str(tmp_path / "x.log")
+    assert options["quiet"] is True
+    assert options["tmp_dir"] == str(tmp_path)
+
+
+def test_spark_master_and_settings_pass_through(tmp_path: Path) -> None:
+    options = init_options(
+        threads=2,
+        log=tmp_path / "x.log",
+        tmp_dir=tmp_path,
+        spark_master="spark://127.0.0.1:7077",
+        spark_conf={"spark.driver.memory": "8g"},
+    )
+
+    assert options["master"] == "spark://127.0.0.1:7077"
+    assert "local" not in options
+    assert options["spark_conf"]["spark.driver.memory"] == "8g"
