@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -133,3 +135,57 @@ def test_source_date_epoch_fixes_the_run_time(
 )
 def test_number_format(value: object, text: str) -> None:
     assert report.format_number(value) == text
+
+
+def test_download_link_decodes_to_the_table(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    html = render(outputs, tmp_path)
+
+    link = re.search(r'download="data-distribution.tsv" href="([^"]+)"', html)
+    assert link is not None
+    encoded = link.group(1).split("base64,", 1)[1]
+    assert (
+        base64.b64decode(encoded).decode()
+        == (outputs["ingest"] / "rating_distribution.tsv").read_text()
+    )
+
+
+def test_only_the_report_script_may_run(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    html = render(outputs, tmp_path)
+
+    script = re.search(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert script is not None
+    digest = hashlib.sha256(script.group(1).encode()).digest()
+    assert f"script-src 'sha256-{base64.b64encode(digest).decode()}'" in html
+    assert html.count("<script") == 1
+
+
+def test_run_statistics_slowest_first_unless_reproducible(tmp_path: Path) -> None:
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load"
+    (tmp_path / "ingest.tsv").write_text(
+        f"{header}\n33.2\t0:00:33\t604.5\t0\t0\t0\t0\t0\t0\n"
+    )
+    (tmp_path / "report.tsv").write_text(
+        f"{header}\n0.9\t0:00:00\t65.6\t0\t0\t0\t0\t0\t0\n"
+    )
+
+    assert report.run_statistics(tmp_path, environ={}) == [
+        {"rule": "ingest", "seconds": 33.2, "max_rss_mb": 604.5},
+        {"rule": "report", "seconds": 0.9, "max_rss_mb": 65.6},
+    ]
+    assert report.run_statistics(tmp_path, environ={"SOURCE_DATE_EPOCH": "1"}) == []
+
+
+def test_commit_outside_git_says_so(tmp_path: Path) -> None:
+    assert report.git_commit(tmp_path) == "not a git checkout"
+
+
+def test_commit_of_this_checkout() -> None:
+    commit = report.git_commit(ROOT)
+
+    assert re.fullmatch(r"[0-9a-f]{40}( \(modified\))?", commit) or (
+        commit == "not a git checkout"
+    )

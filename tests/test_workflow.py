@@ -7,6 +7,7 @@ output, the report, and that a second look finds nothing to do.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_every_declared_output_is_present_and_current(work: Path) -> None:
     rows = [line.split("\t") for line in summary.stdout.strip().splitlines()]
     header, outputs = rows[0], rows[1:]
     status = header.index("status")
-    assert len(outputs) >= 13
+    assert len(outputs) >= 13 + len(ANALYSES) * 3
     assert [row[0] for row in outputs if row[status] != "ok"] == []
     for row in outputs:
         assert (work / row[0]).exists(), row[0]
@@ -87,6 +88,32 @@ def test_provenance_and_counts_follow_the_data(work: Path) -> None:
     assert sum(summary["rating_distribution"].values()) == RATINGS
 
 
+ANALYSES = (
+    "popularity",
+    "engagement",
+    "genre_demographics",
+    "temporal_trends",
+    "title_sentiment",
+    "geography",
+    "genre_ratings",
+)
+
+
+def test_report_has_every_section(work: Path) -> None:
+    html = (work / "results/report.html").read_text()
+
+    for section in ("data", *ANALYSES):
+        assert f'<section id="{section}">' in html, section
+        assert f'<a href="#{section}">' in html, section
+    assert "Turned off in the configuration" not in html
+
+
+def test_every_analysis_wrote_its_summary(work: Path) -> None:
+    for analysis in ANALYSES:
+        summary = json.loads((work / f"results/{analysis}/summary.json").read_text())
+        assert summary["headline"], analysis
+
+
 def test_report_is_written_with_the_data_section(work: Path) -> None:
     html = (work / "results/report.html").read_text()
 
@@ -98,6 +125,7 @@ def test_report_is_written_with_the_data_section(work: Path) -> None:
 
 def test_every_rule_logged_and_benchmarked(work: Path) -> None:
     rules = ["fetch_movielens", "ingest", "movie_stats", "user_stats", "report"]
+    rules += list(ANALYSES)
 
     for rule in rules:
         assert (work / "logs" / f"{rule}.log").exists(), rule
@@ -107,3 +135,38 @@ def test_every_rule_logged_and_benchmarked(work: Path) -> None:
         "ingest: 3000 ratings, 60 users, 120 movies; 0 rejected"
         in (work / "logs/ingest.log").read_text()
     )
+
+
+def planned_rules(dry_run: subprocess.CompletedProcess[str]) -> set[str]:
+    """The rules a dry run would run, from its job lines."""
+    text = dry_run.stdout + dry_run.stderr
+    return set(re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE))
+
+
+def dry_run_with(work: Path, change: dict[str, object]) -> set[str]:
+    """The rules a dry run plans after ``change`` is merged into config.yaml; the
+    file is restored afterwards."""
+    path = work / "config.yaml"
+    original = path.read_text()
+    config = yaml.safe_load(original)
+    for section, settings in change.items():
+        config.setdefault(section, {}).update(settings)
+    path.write_text(yaml.safe_dump(config))
+    try:
+        dry_run = snakemake(work, "--dry-run")
+    finally:
+        path.write_text(original)
+    assert dry_run.returncode == 0, dry_run.stderr
+    return planned_rules(dry_run)
+
+
+def test_changing_one_setting_reruns_that_analysis_and_the_report(work: Path) -> None:
+    planned = dry_run_with(work, {"popularity": {"min_ratings": 2}})
+
+    assert planned == {"popularity", "report", "all"}
+
+
+def test_changing_a_shared_setting_reruns_its_users(work: Path) -> None:
+    planned = dry_run_with(work, {"demographics": {"age_bins": [1, 30, 60]}})
+
+    assert planned == {"engagement", "genre_demographics", "report", "all"}

@@ -44,7 +44,7 @@ def run(
                 n=hl.agg.count(),
                 n_unrated=hl.agg.count_where(ht.n_ratings == 0),
                 min_ratings=hl.agg.min(ht.n_ratings),
-                median_ratings=hl.median(hl.agg.collect(ht.n_ratings)),
+                median_ratings=hl.median(hl.agg.collect(hl.float64(ht.n_ratings))),
                 max_ratings=hl.agg.max(ht.n_ratings),
             )
         )

@@ -18,6 +18,18 @@ def library(*modules):
     return [str(LIBRARY / f"{module}.py") for module in ("__init__", *modules)]
 
 
+def analysis_code(name, *modules):
+    """The library modules of analysis `name`'s script, as inputs of its rule."""
+    return library(
+        "analyses/__init__",
+        f"analyses/{name}",
+        "plotting",
+        "runner",
+        "session",
+        *modules,
+    )
+
+
 def report_templates():
     """Every template and stylesheet of the report."""
     return sorted(str(path) for path in TEMPLATES.rglob("*") if path.is_file())
@@ -36,3 +48,24 @@ def local_dataset_files():
         for name in (*names, "ml-100k.user")
         if (folder / name).exists()
     ]
+
+
+ANALYSES = [
+    "popularity",
+    "engagement",
+    "genre_demographics",
+    "temporal_trends",
+    "title_sentiment",
+    "geography",
+    "genre_ratings",
+]
+
+
+def active_analyses():
+    """The analyses whose `activate` is true in the config, in report order."""
+    return [name for name in ANALYSES if config[name]["activate"]]
+
+
+def analysis_summaries():
+    """The summary.json of every active analysis: the report's inputs."""
+    return [f"results/{name}/summary.json" for name in active_analyses()]

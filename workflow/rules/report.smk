@@ -6,6 +6,7 @@ rule report:
         figure="results/ingest/rating_distribution.svg",
         movie_stats="results/stats/movie_stats.json",
         user_stats="results/stats/user_stats.json",
+        analyses=analysis_summaries(),
         template=str(TEMPLATES / "report.html.j2"),
         templates=report_templates(),
         code=library("report", "runner"),
@@ -19,6 +20,7 @@ rule report:
         CONDA_ENV
     params:
         report=config["report"],
+        analyses=active_analyses(),
         config=config,
     script:
         "../scripts/report.py"
