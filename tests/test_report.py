@@ -189,3 +189,17 @@ def test_commit_of_this_checkout() -> None:
     assert re.fullmatch(r"[0-9a-f]{40}( \(modified\))?", commit) or (
         commit == "not a git checkout"
     )
+
+
+def test_engine_versions_from_the_ingest_summary(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    summary_path = outputs["ingest"] / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["environment"] = {"hail": "0.2.139-x", "spark": "3.5.9", "java": "17.0.15"}
+    summary_path.write_text(json.dumps(summary))
+
+    html = render(outputs, tmp_path)
+
+    assert "<tr><td>java (computed the results)</td><td>17.0.15</td></tr>" in html
+    assert "<tr><td>spark (computed the results)</td><td>3.5.9</td></tr>" in html

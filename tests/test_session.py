@@ -57,3 +57,13 @@ def test_spark_master_and_settings_pass_through(tmp_path: Path) -> None:
     assert options["master"] == "spark://127.0.0.1:7077"
     assert "local" not in options
     assert options["spark_conf"]["spark.driver.memory"] == "8g"
+
+
+def test_engine_versions_name_the_running_jvm(hail: object) -> None:
+    from movielens_hail.session import engine_versions
+
+    found = engine_versions()
+
+    assert found["hail"].startswith("0.2.")
+    assert found["spark"].startswith("3.")
+    assert found["java"].split(".")[0] in {"11", "17", "21"}

@@ -22,6 +22,7 @@ import pandas as pd
 
 from movielens_hail.readers import Mode, MovieLensData, read_movielens
 from movielens_hail.runner import write_json, write_table, write_tsv
+from movielens_hail.session import engine_versions
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def run(
         write_table(table, table_paths[name])
     written = {name: hl.read_table(str(path)) for name, path in table_paths.items()}
     summary = summarize(written["ratings"], written["movies"], written["users"], data)
+    summary["environment"] = engine_versions()
 
     distribution = rating_distribution(summary)
     write_tsv(data.rejected, report_paths["rejected"])

@@ -271,6 +271,9 @@ def write_report(
     """
     stylesheet = (template_dir / "report.css").read_text(encoding="utf-8")
     script = (template_dir / "report.js").read_text(encoding="utf-8")
+    engine: dict[str, str] = next(
+        (s.summary.get("environment", {}) for s in sections if s.anchor == "data"), {}
+    )
     html = render(
         template_dir,
         {
@@ -279,6 +282,7 @@ def write_report(
             "not_run": not_run,
             "config_json": json.dumps(config, indent=2, sort_keys=True),
             "versions": versions(),
+            "engine": engine,
             "commit": git_commit(repo) if repo else "not recorded",
             "run_statistics": run_statistics(benchmarks) if benchmarks else [],
             "generated": run_time(),

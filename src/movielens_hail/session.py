@@ -112,3 +112,16 @@ def start_hail(
         hl.version(),
         options.get("master") or options["local"],
     )
+
+
+def engine_versions() -> dict[str, str]:
+    """The versions of Hail, Spark and Java in the running session, for provenance.
+
+    Read from the JVM that Hail started, so they name what actually computed the
+    results rather than what happens to be installed where the report is made.
+    """
+    import hail as hl
+
+    context = hl.spark_context()
+    java = context._jvm.java.lang.System.getProperty("java.version")
+    return {"hail": hl.version(), "spark": context.version, "java": str(java)}
