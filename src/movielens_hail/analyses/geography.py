@@ -590,7 +590,9 @@ def choropleth(
                 "too_few",
                 facecolor="none",
                 hatch="////",
-                hatchcolor=HATCH_COLOUR,
+                # Hatches take the edge colour (matplotlib before 3.10 has no
+                # separate hatch colour), so these states get a dark outline.
+                edgecolor=HATCH_COLOUR,
             )
         fig.colorbar(
             ScalarMappable(norm=norm, cmap=cmap),
