@@ -43,7 +43,8 @@ def outputs(tmp_path: Path) -> dict[str, Path]:
         },
     )
     (ingest / "rating_distribution.tsv").write_text(
-        "rating\tn_ratings\tshare\n1\t1\t0.2\n2\t0\t0.0\n3\t2\t0.4\n4\t1\t0.2\n5\t1\t0.2\n"
+        "rating\tn_ratings\tshare\n1\t1\t0.2\n2\t0\t0.0\n"
+        "3\t2\t0.4\n4\t1\t0.2\n5\t1\t0.2\n"
     )
     (ingest / "rating_distribution.svg").write_text(SVG)
     write_json(
@@ -142,7 +143,7 @@ def test_download_link_decodes_to_the_table(
 ) -> None:
     html = render(outputs, tmp_path)
 
-    link = re.search(r'download="data-distribution.tsv" href="([^"]+)"', html)
+    link = re.search(r'download="data-distribution.tsv"\s+href="([^"]+)"', html)
     assert link is not None
     encoded = link.group(1).split("base64,", 1)[1]
     assert (
