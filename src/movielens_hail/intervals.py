@@ -55,3 +55,16 @@ def proportion_interval(
         / (1 + z * z / trials_f)
     )
     return centre - half_width, centre + half_width
+
+
+def mean_text(row: pd.Series) -> str:
+    """A row's mean with its interval and count, for findings:
+    "3.53 (95% CI 3.51–3.55, 812 ratings)"."""
+    n = int(row["n_ratings"])
+    count = f"{n:,} rating{'' if n == 1 else 's'}"
+    if pd.isna(row["ci_low"]):
+        return f"{float(row['mean_rating']):.2f} ({count})"
+    return (
+        f"{float(row['mean_rating']):.2f} (95% CI {float(row['ci_low']):.2f}–"
+        f"{float(row['ci_high']):.2f}, {count})"
+    )

@@ -590,7 +590,7 @@ def _sex_finding(frame: pd.DataFrame) -> str:
         f"{_sex_name(row['sex'])} are {float(row['share_users']):.1%} of users and "
         f"give {float(row['share_ratings']):.1%} of ratings "
         f"({float(row['ratings_per_user']):.0f} per user) with a mean rating of "
-        f"{_mean_text(row)}"
+        f"{intervals.mean_text(row)}"
         for _, row in frame.iterrows()
         if row["n_ratings"] > 0
     ]
@@ -608,17 +608,6 @@ def _mean_rating_finding(frame: pd.DataFrame, min_users: int) -> str:
     low, high = ordered.iloc[0], ordered.iloc[-1]
     return (
         f"Users aged {high['age_group']} give the highest mean rating, "
-        f"{_mean_text(high)}; users aged {low['age_group']} the lowest, "
-        f"{_mean_text(low)}."
-    )
-
-
-def _mean_text(row: pd.Series) -> str:
-    """A mean with its interval and count: "3.53 (95% CI 3.51–3.55, 812 ratings)"."""
-    count = f"{int(row['n_ratings']):,} rating{'s' if row['n_ratings'] != 1 else ''}"
-    if pd.isna(row["ci_low"]):
-        return f"{float(row['mean_rating']):.2f} ({count})"
-    return (
-        f"{float(row['mean_rating']):.2f} (95% CI {float(row['ci_low']):.2f}–"
-        f"{float(row['ci_high']):.2f}, {count})"
+        f"{intervals.mean_text(high)}; users aged {low['age_group']} the lowest, "
+        f"{intervals.mean_text(low)}."
     )

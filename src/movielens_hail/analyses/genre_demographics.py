@@ -516,7 +516,8 @@ def _mean_gap_finding(eligible: pd.DataFrame) -> str:
     low, high = cells.iloc[0], cells.iloc[-1]
     return (
         f"{genre} divides segments most in mean rating: {_segment_name(high)} give "
-        f"it {_mean_text(high)}, {_segment_name(low)} {_mean_text(low)}."
+        f"it {intervals.mean_text(high)}, "
+        f"{_segment_name(low)} {intervals.mean_text(low)}."
     )
 
 
@@ -530,15 +531,4 @@ def _counting_finding(counts: Mapping[str, int]) -> str:
         f"ratings make {counts['n_genre_ratings']:,} genre-ratings "
         f"({per_rating:.2f} per rating); {without:,} ratings ({share:.1%}) of "
         f"movies with no genre are left out."
-    )
-
-
-def _mean_text(row: pd.Series) -> str:
-    """A mean with its interval and count: "3.53 (95% CI 3.51–3.55, 812 ratings)"."""
-    count = f"{int(row['n_ratings']):,} ratings"
-    if pd.isna(row["ci_low"]):
-        return f"{float(row['mean_rating']):.2f} ({count})"
-    return (
-        f"{float(row['mean_rating']):.2f} (95% CI {float(row['ci_low']):.2f}–"
-        f"{float(row['ci_high']):.2f}, {count})"
     )
