@@ -92,10 +92,12 @@ ANALYSES = (
     "popularity",
     "engagement",
     "genre_demographics",
+    "collaborative_filtering",
     "temporal_trends",
     "title_sentiment",
     "geography",
     "genre_ratings",
+    "recommendations",
 )
 
 
@@ -170,3 +172,14 @@ def test_changing_a_shared_setting_reruns_its_users(work: Path) -> None:
     planned = dry_run_with(work, {"demographics": {"age_bins": [1, 30, 60]}})
 
     assert planned == {"engagement", "genre_demographics", "report", "all"}
+
+
+def test_changing_the_evaluation_reruns_both_recommenders(work: Path) -> None:
+    planned = dry_run_with(work, {"evaluation": {"folds": 3}})
+
+    assert planned == {
+        "collaborative_filtering",
+        "recommendations",
+        "report",
+        "all",
+    }

@@ -31,10 +31,12 @@ ANALYSES: tuple[tuple[str, str], ...] = (
     ("popularity", "Movie popularity"),
     ("engagement", "Who rates: engagement by demographics"),
     ("genre_demographics", "Genre preferences by age and sex"),
+    ("collaborative_filtering", "Collaborative filtering"),
     ("temporal_trends", "Ratings over time"),
     ("title_sentiment", "Title sentiment and ratings"),
     ("geography", "Geography of users"),
     ("genre_ratings", "Average rating per genre"),
+    ("recommendations", "Profile-based recommendations"),
 )
 """Every analysis the report can show, in report order: (rule name, heading). Each
 has ``report/templates/sections/<rule>.html.j2``."""

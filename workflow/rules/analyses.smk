@@ -181,3 +181,57 @@ rule geography:
         geography=config["geography"],
     script:
         "../scripts/geography.py"
+
+
+rule collaborative_filtering:
+    input:
+        ratings="results/hail/ratings.ht",
+        movies="results/hail/movies.ht",
+        code=analysis_code("collaborative_filtering", "evaluation", "neighbours"),
+    output:
+        rating_prediction="results/collaborative_filtering/rating_prediction.tsv",
+        folds="results/collaborative_filtering/folds.tsv",
+        ranking="results/collaborative_filtering/ranking.tsv",
+        published="results/collaborative_filtering/published.tsv",
+        recommendations="results/collaborative_filtering/recommendations.tsv",
+        similar_pairs="results/collaborative_filtering/similar_pairs.tsv",
+        evaluation="results/collaborative_filtering/evaluation.svg",
+        summary="results/collaborative_filtering/summary.json",
+    log:
+        "logs/collaborative_filtering.log",
+    benchmark:
+        "benchmarks/collaborative_filtering.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["hail"]["threads"]
+    params:
+        collaborative_filtering=config["collaborative_filtering"],
+        evaluation=config["evaluation"],
+    script:
+        "../scripts/collaborative_filtering.py"
+
+
+rule recommendations:
+    input:
+        ratings="results/hail/ratings.ht",
+        movies="results/hail/movies.ht",
+        code=analysis_code("recommendations", "evaluation"),
+    output:
+        ranking="results/recommendations/ranking.tsv",
+        recommendations="results/recommendations/recommendations.tsv",
+        profiles="results/recommendations/profiles.tsv",
+        profiles_figure="results/recommendations/profiles.svg",
+        summary="results/recommendations/summary.json",
+    log:
+        "logs/recommendations.log",
+    benchmark:
+        "benchmarks/recommendations.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["hail"]["threads"]
+    params:
+        recommendations=config["recommendations"],
+        evaluation=config["evaluation"],
+        prior_weight=config["stats"]["prior_weight"],
+    script:
+        "../scripts/recommendations.py"

@@ -54,10 +54,12 @@ ANALYSES = [
     "popularity",
     "engagement",
     "genre_demographics",
+    "collaborative_filtering",
     "temporal_trends",
     "title_sentiment",
     "geography",
     "genre_ratings",
+    "recommendations",
 ]
 
 
