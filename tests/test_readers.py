@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from movielens_hail.readers import (
     MalformedInputError,
     detect_layout,
     read_movielens,
+    verify_checksums,
 )
 
 
@@ -223,3 +226,42 @@ def test_lenient_mode_drops_ratings_of_rejected_users(tmp_path: Path) -> None:
         ("u.user", "sex 'Q' is not F or M"),
         ("u.data", "user 3 is not in the users file"),
     }
+
+
+def record_checksums(folder: Path) -> None:
+    """Write the source.json a fetch would have written for ``folder``."""
+    files = {
+        name: {"sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest()}
+        for name in ("u.data", "u.item", "u.user")
+    }
+    (folder / "source.json").write_text(json.dumps({"files": files}))
+
+
+def test_files_matching_their_checksums_pass(grouplens_dir: Path) -> None:
+    record_checksums(grouplens_dir)
+
+    verify_checksums(grouplens_dir)
+
+
+def test_a_file_changed_after_the_fetch_is_named(grouplens_dir: Path) -> None:
+    record_checksums(grouplens_dir)
+    ratings = grouplens_dir / "u.data"
+    ratings.write_bytes(ratings.read_bytes()[:-10])
+
+    with pytest.raises(MalformedInputError, match=r"u\.data: SHA-256 .* differs"):
+        verify_checksums(grouplens_dir)
+
+
+def test_a_file_listed_but_missing_is_named(grouplens_dir: Path) -> None:
+    record_checksums(grouplens_dir)
+    (grouplens_dir / "u.user").unlink()
+
+    with pytest.raises(MalformedInputError, match=r"u\.user: listed in source\.json"):
+        verify_checksums(grouplens_dir)
+
+
+def test_an_unreadable_source_record_is_named(grouplens_dir: Path) -> None:
+    (grouplens_dir / "source.json").write_text("{not json")
+
+    with pytest.raises(MalformedInputError, match=r"source\.json: unreadable"):
+        verify_checksums(grouplens_dir)

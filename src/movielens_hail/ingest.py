@@ -20,7 +20,12 @@ from typing import Any
 import hail as hl
 import pandas as pd
 
-from movielens_hail.readers import Mode, MovieLensData, read_movielens
+from movielens_hail.readers import (
+    Mode,
+    MovieLensData,
+    read_movielens,
+    verify_checksums,
+)
 from movielens_hail.runner import write_json, write_table, write_tsv
 from movielens_hail.session import engine_versions
 
@@ -60,7 +65,8 @@ def run(
     report_paths: dict[str, Path],
     staging: Path,
 ) -> dict[str, Any]:
-    """Read ``raw_dir``, write the three Hail tables and the "The data" outputs.
+    """Check ``raw_dir`` against its recorded checksums, read it, and write the
+    three Hail tables and the "The data" outputs.
 
     :param table_paths: where to write the ``movies``, ``ratings`` and ``users``
         tables.
@@ -69,6 +75,7 @@ def run(
     :param staging: a scratch folder for the files handed to Hail.
     :return: the summary.
     """
+    verify_checksums(raw_dir)
     data = read_movielens(raw_dir, mode=mode)
     for name, table in to_hail(data, staging).items():
         write_table(table, table_paths[name])

@@ -17,6 +17,8 @@ ingest step hands its frames to Hail with declared types.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +97,38 @@ class MalformedInputError(ValueError):
         self.problem = problem
         where = f"{path}" if line is None else f"{path}, line {line}"
         super().__init__(f"{where}: {problem}")
+
+
+def verify_checksums(directory: Path) -> None:
+    """Check each raw file against the SHA-256 its ``source.json`` recorded.
+
+    A folder without ``source.json`` (data read straight from disk) is not
+    checked. A file changed or cut short since it was fetched stops the run
+    before anything is read from it.
+
+    :raises MalformedInputError: naming the first file whose digest differs, or
+        a ``source.json`` that does not parse.
+    """
+    record = directory / "source.json"
+    if not record.exists():
+        return
+    try:
+        files = json.loads(record.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise MalformedInputError(record, None, f"unreadable: {error}") from error
+    for name, entry in sorted(files.items()):
+        path = directory / name
+        if not path.exists():
+            raise MalformedInputError(path, None, "listed in source.json but missing")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != entry["sha256"]:
+            raise MalformedInputError(
+                path,
+                None,
+                f"SHA-256 {digest[:12]}... differs from {entry['sha256'][:12]}... "
+                "recorded in source.json when it was fetched; delete the folder "
+                "to fetch it again",
+            )
 
 
 @dataclass
