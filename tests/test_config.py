@@ -50,7 +50,11 @@ def test_input_is_not_modified(schema: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"datset": {}}, "(top level): unknown key(s) 'datset'; allowed keys: dataset"),
+        (
+            {"datset": {}},
+            "(top level): unknown key(s) 'datset'; allowed keys: "
+            "collaborative_filtering, dataset, demographics",
+        ),
         (
             {"dataset": {"sorce": "local"}},
             "dataset: unknown key(s) 'sorce'; allowed keys: grouplens_url, local_dir",

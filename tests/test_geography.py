@@ -21,7 +21,7 @@ from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from shapely.geometry import box  # type: ignore[import-untyped]
 
-from movielens_hail import stats
+from movielens_hail import stats, zip_codes
 from movielens_hail.analyses import geography
 
 OUTPUT_FILES = {
@@ -61,7 +61,7 @@ OUTPUT_FILES = {
 def test_parse_zipcode(raw: str | None, kind: str, zip5: str | None) -> None:
     # D never starts a Canadian postal code; "00000" is well-formed, and only the
     # lookup finds that no place has it.
-    assert geography.parse_zipcode(raw) == (kind, zip5)
+    assert zip_codes.parse_zipcode(raw) == (kind, zip5)
 
 
 def test_lookup_finds_known_places_and_keeps_the_rest() -> None:

@@ -36,6 +36,7 @@ ANALYSES: tuple[tuple[str, str], ...] = (
     ("title_sentiment", "Title sentiment and ratings"),
     ("geography", "Geography of users"),
     ("genre_ratings", "Average rating per genre"),
+    ("saved_queries", "Filtering: saved queries and a live filter"),
     ("recommendations", "Profile-based recommendations"),
 )
 """Every analysis the report can show, in report order: (rule name, heading). Each
@@ -91,6 +92,16 @@ def csp_hash(text: str) -> str:
     """The Content-Security-Policy source that allows exactly this inline text."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def script_json(text: str) -> Markup:
+    """JSON text made safe inside a ``<script type="application/json">`` block.
+
+    ``<``, ``>`` and ``&`` become JSON escapes, so a title such as
+    ``</script>`` in the data cannot end the block; JSON.parse reads them back.
+    """
+    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c")
+    return Markup(escaped.replace(">", "\\u003e"))
 
 
 def inline_svg(path: Path) -> Markup:
@@ -226,11 +237,18 @@ def data_section(ingest_dir: Path, source_dir: Path, stats_dir: Path) -> Section
 
 def analysis_section(folder: Path, anchor: str, title: str) -> Section:
     """A section from an analysis folder: ``summary.json``, every TSV as a table
-    and every SVG as a figure, each under its file name without the suffix."""
+    and every SVG as a figure, each under its file name without the suffix, and
+    the live filter's ``filter_data.json`` where there is one."""
     tsv = {
         path.stem: path.read_text(encoding="utf-8")
         for path in sorted(folder.glob("*.tsv"))
     }
+    filter_data = folder / "filter_data.json"
+    extra = (
+        {"filter_data": script_json(filter_data.read_text(encoding="utf-8"))}
+        if filter_data.exists()
+        else {}
+    )
     return Section(
         anchor=anchor,
         title=title,
@@ -238,6 +256,7 @@ def analysis_section(folder: Path, anchor: str, title: str) -> Section:
         tables={name: parse_tsv(text) for name, text in tsv.items()},
         figures={path.stem: inline_svg(path) for path in sorted(folder.glob("*.svg"))},
         downloads=tsv,
+        extra=extra,
     )
 
 

@@ -130,6 +130,33 @@ rule genre_ratings:
         "../scripts/genre_ratings.py"
 
 
+rule saved_queries:
+    input:
+        ratings="results/hail/ratings.ht",
+        movies="results/hail/movies.ht",
+        users="results/hail/users.ht",
+        code=analysis_code("saved_queries", "query", "readers", "zip_codes"),
+    output:
+        tables=expand(
+            "results/saved_queries/{name}.tsv",
+            name=config["saved_queries"]["queries"],
+        ),
+        filter_data="results/saved_queries/filter_data.json",
+        summary="results/saved_queries/summary.json",
+    log:
+        "logs/saved_queries.log",
+    benchmark:
+        "benchmarks/saved_queries.tsv"
+    conda:
+        CONDA_ENV
+    threads: config["hail"]["threads"]
+    params:
+        saved_queries=config["saved_queries"],
+        prior_weight=config["stats"]["prior_weight"],
+    script:
+        "../scripts/saved_queries.py"
+
+
 rule title_sentiment:
     input:
         movie_stats="results/hail/movie_stats.ht",
@@ -161,7 +188,7 @@ rule geography:
         user_stats="results/hail/user_stats.ht",
         ratings="results/hail/ratings.ht",
         movies="results/hail/movies.ht",
-        code=analysis_code("geography", "intervals", "stats"),
+        code=analysis_code("geography", "intervals", "stats", "zip_codes"),
     output:
         states="results/geography/states.tsv",
         zip3="results/geography/zip3.tsv",

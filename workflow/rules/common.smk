@@ -59,6 +59,7 @@ ANALYSES = [
     "title_sentiment",
     "geography",
     "genre_ratings",
+    "saved_queries",
     "recommendations",
 ]
 

@@ -1,14 +1,15 @@
 """Users, ratings and genre preferences mapped by ZIP code, state and ZIP3 region.
 
 MovieLens keeps each user's ZIP code as typed at sign-up. Every distinct code is
-classified by its pattern (:func:`parse_zipcode`): a 5-digit US ZIP, a ZIP+4
-(cut to its first five digits), a Canadian postal code (which MovieLens cuts to
-five characters, "T8H1N"), or neither. The US codes, a few hundred, are looked
-up in the offline ``zipcodes`` database for city, county, state and coordinates.
-The lookup becomes a small Hail table keyed by the raw code, and Hail joins it
-to the users and their ratings and does every count and mean. A code that
-matches no US ZIP (Canadian, invalid, or well-formed but unknown, like "00000")
-is listed with its users and ratings, never dropped silently.
+classified by its pattern (:func:`~movielens_hail.zip_codes.parse_zipcode`): a
+5-digit US ZIP, a ZIP+4 (cut to its first five digits), a Canadian postal code
+(which MovieLens cuts to five characters, "T8H1N"), or neither. The US codes, a
+few hundred, are looked up in the offline ``zipcodes`` database for city, county,
+state and coordinates. The lookup becomes a small Hail table keyed by the raw
+code, and Hail joins it to the users and their ratings and does every count and
+mean. A code that matches no US ZIP (Canadian, invalid, or well-formed but
+unknown, like "00000") is listed with its users and ratings, never dropped
+silently.
 
 A region's taste is its genre *lift*: the region's share of genre-ratings that
 fall in a genre, divided by the national share of that genre. "National" means
@@ -28,17 +29,15 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import geopandas as gpd  # type: ignore[import-untyped]
 import hail as hl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import zipcodes
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LogNorm, Normalize
@@ -50,20 +49,12 @@ from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
 from movielens_hail.runner import write_json, write_tsv
 from movielens_hail.stats import rating_aggregates
+from movielens_hail.zip_codes import find_zip, parse_zipcode
 
 logger = logging.getLogger(__name__)
 
 MIN_GENRE_RATINGS = 20
 """A genre needs this many ratings in a region to be named the region's top."""
-
-US_ZIP = re.compile(r"(\d{5})(?:-?\d{4})?")
-"""A 5-digit ZIP, optionally followed by the four digits of a ZIP+4."""
-CANADIAN_POSTAL = re.compile(
-    r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d(?:[ABCEGHJ-NPRSTV-Z]\d?)?"
-)
-"""A Canadian postal code (A1A 1A1), whole or cut to its first four or five
-characters. The first letter is one Canada Post uses for a province; D, F, I, O,
-Q and U appear in no position."""
 
 UNMATCHED_KINDS = ("canadian", "invalid", "unknown")
 """What a code that matches no US ZIP is: a Canadian postal code, a code of no
@@ -126,47 +117,6 @@ STATE_COLUMNS = [
 ]
 ZIP3_COLUMNS = ["zip3", *STATE_COLUMNS]
 UNMATCHED_COLUMNS = ["zipcode", "kind", "n_users", "n_ratings"]
-
-
-class ParsedZipcode(NamedTuple):
-    """What a raw code is, and its 5-digit US ZIP when it has one."""
-
-    kind: str
-    zip5: str | None
-
-
-def parse_zipcode(raw: str | None) -> ParsedZipcode:
-    """Classify a raw MovieLens ZIP code by its pattern alone.
-
-    Surrounding blanks and letter case do not matter. A 5-digit code keeps its
-    leading zeros ("02138"); a ZIP+4, with or without its hyphen, becomes its
-    first five digits. Nothing is looked up here, so a well-formed code that no
-    place has ("00000") is still ``us``.
-
-    :return: kind ``us`` with the 5-digit ZIP, or kind ``canadian`` or
-        ``invalid`` with no ZIP.
-    """
-    code = (raw or "").strip().upper()
-    us_zip = US_ZIP.fullmatch(code)
-    if us_zip:
-        return ParsedZipcode("us", us_zip.group(1))
-    if CANADIAN_POSTAL.fullmatch(code):
-        return ParsedZipcode("canadian", None)
-    return ParsedZipcode("invalid", None)
-
-
-def find_zip(zip5: str) -> dict[str, Any] | None:
-    """The ``zipcodes`` database record of a 5-digit ZIP, None if it has none.
-
-    Retired codes that the database still holds are found, with the place they
-    last served.
-    """
-    # The package's public function carries no annotations; its compiled core
-    # does, and returns a list of records.
-    records: list[dict[str, Any]] = zipcodes.matching(  # type: ignore[no-untyped-call]
-        zip5
-    )
-    return records[0] if records else None
 
 
 def lookup_zipcodes(raw_codes: Iterable[str]) -> list[dict[str, Any]]:
