@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from microdata import write_grouplens
+from workflow_run import run_on_synthetic_data
 
 
 @pytest.fixture
@@ -27,3 +28,10 @@ def hail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import hail as hl
 
     yield hl
+
+
+@pytest.fixture(scope="session")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder where the whole workflow ran to completion on synthetic data,
+    once per test run, for the end-to-end and browser tests."""
+    return run_on_synthetic_data(tmp_path_factory.mktemp("workflow"))

@@ -1,57 +1,35 @@
 """The whole workflow under the real Snakemake scheduler, on synthetic data.
 
-One run in a temporary folder serves every test here: it checks each declared
-output, the report, and that a second look finds nothing to do.
+One run in a temporary folder (the session's ``work`` fixture) serves every test
+here: it checks each declared output, the report, and that a second look finds
+nothing to do.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import signal
 import subprocess
-import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from workflow_run import (
+    MOVIES,
+    RATINGS,
+    ROOT,
+    USERS,
+    snakemake,
+    snakemake_command,
+)
 
 from movielens_hail.synth import generate
 
-ROOT = Path(__file__).resolve().parents[1]
-USERS, MOVIES, RATINGS = 60, 120, 3000
-
 pytestmark = pytest.mark.workflow
-
-
-def snakemake(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake on the repository's Snakefile in ``work``."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=1800)
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder where the workflow ran to completion on synthetic data."""
-    work = tmp_path_factory.mktemp("workflow")
-    generate(work / "synthetic", users=USERS, movies=MOVIES, ratings=RATINGS, seed=7)
-    config = {"dataset": {"source": "local", "local_dir": str(work / "synthetic")}}
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
-
-    run = snakemake(work, "--cores", "2")
-
-    assert run.returncode == 0, run.stderr[-5000:]
-    return work
 
 
 def test_every_declared_output_is_present_and_current(work: Path) -> None:
@@ -97,6 +75,7 @@ ANALYSES = (
     "title_sentiment",
     "geography",
     "genre_ratings",
+    "saved_queries",
     "recommendations",
 )
 
@@ -183,3 +162,140 @@ def test_changing_the_evaluation_reruns_both_recommenders(work: Path) -> None:
         "report",
         "all",
     }
+
+
+def dry_run_after_editing(work: Path, relative: str) -> set[str]:
+    """The rules a dry run plans once the repository file ``relative`` is edited
+    (a comment appended); the file's bytes and time are put back after.
+
+    Snakemake reruns a job only when an input is both newer than its outputs and
+    different in content, so the edit has to change the bytes."""
+    path = ROOT / relative
+    before, original = path.stat(), path.read_bytes()
+    comment = b"/* edited */\n" if path.suffix == ".css" else b"# edited\n"
+    path.write_bytes(original + comment)
+    os.utime(path, ns=(before.st_atime_ns, time.time_ns() + 60_000_000_000))
+    try:
+        dry_run = snakemake(work, "--dry-run")
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert dry_run.returncode == 0, dry_run.stderr
+    return planned_rules(dry_run)
+
+
+@pytest.mark.parametrize(
+    ("relative", "rules"),
+    [
+        ("src/movielens_hail/analyses/popularity.py", {"popularity"}),
+        (
+            "src/movielens_hail/intervals.py",
+            {
+                "popularity",
+                "engagement",
+                "genre_demographics",
+                "temporal_trends",
+                "title_sentiment",
+                "geography",
+                "genre_ratings",
+            },
+        ),
+        (
+            "src/movielens_hail/evaluation.py",
+            {"collaborative_filtering", "recommendations"},
+        ),
+        ("report/templates/report.css", set()),
+    ],
+)
+def test_editing_code_reruns_exactly_the_rules_that_use_it(
+    work: Path, relative: str, rules: set[str]
+) -> None:
+    assert dry_run_after_editing(work, relative) == rules | {"report", "all"}
+
+
+def test_a_bad_row_stops_the_run_naming_it_and_leaves_no_outputs(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path / "synthetic", users=20, movies=30, ratings=200, seed=3)
+    ratings = tmp_path / "synthetic" / "u.data"
+    lines = ratings.read_text().splitlines()
+    user, movie, _, timestamp = lines[2].split("\t")
+    lines[2] = "\t".join([user, movie, "7", timestamp])
+    ratings.write_text("\n".join(lines) + "\n")
+    config = {"dataset": {"source": "local", "local_dir": "synthetic"}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+
+    run = snakemake(tmp_path, "--cores", "2")
+
+    assert run.returncode != 0
+    assert "u.data, line 3: rating 7 is outside 1-5" in run.stdout + run.stderr
+    # Snakemake makes the output folders before the job starts; nothing else
+    # may be left, and no table may look written.
+    written = [
+        str(path.relative_to(tmp_path))
+        for path in (tmp_path / "results").rglob("*")
+        if ".hail-tmp" not in path.parts
+        and (path.is_file() or path.suffix in (".ht", ".partial"))
+    ]
+    assert written == []
+
+
+REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "1764806400"}
+
+
+def result_files(work: Path) -> dict[str, bytes]:
+    """Every table, figure and summary a run wrote, and the report, by path.
+
+    Hail's own table folders are left out: their part files carry random names.
+    """
+    paths = [
+        path
+        for pattern in ("*.tsv", "*.svg", "*.json", "*.html")
+        for path in (work / "results").rglob(pattern)
+        if path.relative_to(work / "results").parts[0] not in ("hail", ".hail-tmp")
+    ]
+    return {str(path.relative_to(work)): path.read_bytes() for path in paths}
+
+
+def kill_during(work: Path, rule_log: str) -> None:
+    """Start a cold run and kill it, scheduler and jobs at once, two seconds
+    after ``rule_log`` appears: a crash in the middle of that rule."""
+    run = subprocess.Popen(
+        snakemake_command(work, "--cores", "2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 900
+    while not (work / rule_log).exists():
+        assert run.poll() is None, f"the run ended before {rule_log} appeared"
+        assert time.monotonic() < deadline, f"{rule_log} never appeared"
+        time.sleep(0.2)
+    time.sleep(2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_same_results_byte_for_byte(
+    work: Path,
+) -> None:
+    refreshed = snakemake(
+        work, "--cores", "1", "--forcerun", "report", environ=REPRODUCIBLE
+    )
+    assert refreshed.returncode == 0, refreshed.stderr[-3000:]
+    first = result_files(work)
+    for folder in ("results", "logs", "benchmarks"):
+        shutil.rmtree(work / folder)
+
+    kill_during(work, "logs/movie_stats.log")
+    unlocked = snakemake(work, "--unlock")
+    assert unlocked.returncode == 0, unlocked.stderr[-3000:]
+    resumed = snakemake(
+        work, "--cores", "2", "--rerun-incomplete", environ=REPRODUCIBLE
+    )
+
+    assert resumed.returncode == 0, resumed.stderr[-5000:]
+    second = result_files(work)
+    assert sorted(second) == sorted(first)
+    assert [path for path in first if first[path] != second[path]] == []
