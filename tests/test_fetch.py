@@ -6,7 +6,10 @@ fail); the local source is the real one.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import urllib.request
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -210,3 +213,26 @@ def test_grouplens_refuses_plain_http(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="only https"):
         fetch.from_grouplens(settings, tmp_path)
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.0])
+def test_a_truncated_zip_download_is_refused_and_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kept: float
+) -> None:
+    folder = write_grouplens(tmp_path / "source")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name in ("u.data", "u.item", "u.user"):
+            bundle.write(folder / name, f"ml-100k/{name}")
+    payload = archive.getvalue()[: int(len(archive.getvalue()) * kept)]
+    monkeypatch.setattr(
+        urllib.request,
+        "urlopen",
+        lambda url, timeout: contextlib.nullcontext(io.BytesIO(payload)),
+    )
+    destination = tmp_path / "resources" / "ml-100k"
+
+    with pytest.raises(FetchError, match=r"grouplens: File is not a zip file"):
+        fetch_movielens({**SETTINGS, "source": "grouplens"}, destination)
+
+    assert list(destination.parent.iterdir()) == []

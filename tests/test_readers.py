@@ -117,6 +117,13 @@ def test_no_files_names_both_layouts(tmp_path: Path) -> None:
     ("file", "lines", "line", "problem"),
     [
         ("u.data", ["1\t1\t5\t881250949", "1\t2\t3"], 2, "expected 4 tab-separated"),
+        (
+            "u.data",
+            ["1\t1\t5\t881250949", "1\t2\t3\t881250949\t9"],
+            2,
+            "expected 4 tab-separated fields, found 5",
+        ),
+        ("u.data", ["1,1,5,881250949"], 1, "expected 4 tab-separated fields, found 1"),
         ("u.data", ["1\t1\t5\t881250949", "x\t2\t3\t1"], 2, "user id 'x' is not"),
         ("u.data", ["1\t1\t6\t881250949"], 1, "rating 6 is outside 1-5"),
         ("u.data", ["1\t1\t4.5\t881250949"], 1, "rating '4.5' is not 1-5"),
