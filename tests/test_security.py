@@ -60,6 +60,7 @@ def test_the_check_finds_the_programs_the_workflow_starts() -> None:
 
     assert found["src/movielens_hail/report.py"] == 2  # git rev-parse, status
     assert found["src/movielens_hail/fetch.py"] == 1  # pip download
+    assert found["src/movielens_hail/spark_cluster.py"] == 1  # spark-class
 
 
 def test_no_rule_runs_a_shell_command() -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from movielens_hail.session import JavaNotFoundError, find_java, init_options
+from movielens_hail.session import (
+    JavaNotFoundError,
+    find_java,
+    hail_path,
+    init_options,
+)
 
 
 def test_java_from_java_home(tmp_path: Path) -> None:
@@ -42,7 +48,8 @@ def test_local_mode_uses_the_rule_threads(tmp_path: Path) -> None:
     assert "master" not in options
     assert options["log"] == str(tmp_path / "x.log")
     assert options["quiet"] is True
-    assert options["tmp_dir"] == str(tmp_path)
+    assert options["tmp_dir"] == f"file://{tmp_path}"
+    assert options["local_tmpdir"] == str(tmp_path)
 
 
 def test_spark_master_and_settings_pass_through(tmp_path: Path) -> None:
@@ -57,6 +64,44 @@ def test_spark_master_and_settings_pass_through(tmp_path: Path) -> None:
     assert options["master"] == "spark://127.0.0.1:7077"
     assert "local" not in options
     assert options["spark_conf"]["spark.driver.memory"] == "8g"
+
+
+def test_hail_gets_absolute_file_uris(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert hail_path(Path("results/hail/ratings.ht")) == (
+        f"file://{tmp_path}/results/hail/ratings.ht"
+    )
+    assert hail_path(tmp_path / "my results") == f"file://{tmp_path}/my results"
+
+
+def test_a_relative_tmp_dir_reaches_hail_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    options = init_options(
+        threads=1,
+        log=Path("x.log"),
+        tmp_dir=Path("results/.hail-tmp"),
+        spark_master="spark://127.0.0.1:7077",
+    )
+
+    assert options["tmp_dir"] == f"file://{tmp_path}/results/.hail-tmp"
+    assert options["local_tmpdir"] == f"{tmp_path}/results/.hail-tmp"
+
+
+def test_a_table_path_with_a_space_round_trips(hail: Any, tmp_path: Path) -> None:
+    from movielens_hail.runner import read_table, write_table
+
+    path = tmp_path / "my results" / "ratings.ht"
+    path.parent.mkdir()
+    write_table(hail.utils.range_table(3), path)
+
+    assert (path / "metadata.json.gz").exists()
+    assert read_table(path).count() == 3
 
 
 def test_engine_versions_name_the_running_jvm(hail: object) -> None:

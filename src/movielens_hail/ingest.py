@@ -26,8 +26,8 @@ from movielens_hail.readers import (
     read_movielens,
     verify_checksums,
 )
-from movielens_hail.runner import write_json, write_table, write_tsv
-from movielens_hail.session import engine_versions
+from movielens_hail.runner import read_table, write_json, write_table, write_tsv
+from movielens_hail.session import engine_versions, hail_path
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def run(
     data = read_movielens(raw_dir, mode=mode)
     for name, table in to_hail(data, staging).items():
         write_table(table, table_paths[name])
-    written = {name: hl.read_table(str(path)) for name, path in table_paths.items()}
+    written = {name: read_table(path) for name, path in table_paths.items()}
     summary = summarize(written["ratings"], written["movies"], written["users"], data)
     summary["environment"] = engine_versions()
 
@@ -119,7 +119,7 @@ def to_hail(data: MovieLensData, staging: Path) -> dict[str, hl.Table]:
         frame[list(TYPES[name])].to_csv(
             path, sep="\t", index=False, quoting=csv.QUOTE_NONE, na_rep=""
         )
-        table = hl.import_table(str(path), types=TYPES[name], missing="")
+        table = hl.import_table(hail_path(path), types=TYPES[name], missing="")
         tables[name] = table.key_by(*KEYS[name])
 
     movies = tables["movies"]

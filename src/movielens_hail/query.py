@@ -51,6 +51,7 @@ import hail as hl
 import pandas as pd
 
 from movielens_hail.readers import GENRES, RATINGS, SEXES
+from movielens_hail.runner import read_table
 from movielens_hail.zip_codes import zip_state
 
 logger = logging.getLogger(__name__)
@@ -226,9 +227,9 @@ def read_tables(ratings_path: Path, movies_path: Path, users_path: Path) -> Quer
     The users' distinct ZIP codes (a few hundred) are looked up offline in
     Python; the code -> state mapping then joins the users in Hail.
     """
-    ratings = hl.read_table(str(ratings_path))
-    movies = hl.read_table(str(movies_path))
-    users = hl.read_table(str(users_path))
+    ratings = read_table(ratings_path)
+    movies = read_table(movies_path)
+    users = read_table(users_path)
 
     found = users.aggregate(
         hl.struct(

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from movielens_hail.session import hail_path
+
 if TYPE_CHECKING:
     import hail as hl
 
@@ -72,6 +74,14 @@ def start_hail(rule: Any) -> None:
     )
 
 
+def read_table(path: Path) -> hl.Table:
+    """Read the Hail table at ``path``, named to Hail by its absolute path (see
+    :func:`movielens_hail.session.hail_path`)."""
+    import hail as hl
+
+    return hl.read_table(hail_path(path))
+
+
 def write_table(ht: hl.Table, path: Path) -> None:
     """Write a Hail table beside ``path``, then rename it into place.
 
@@ -79,7 +89,7 @@ def write_table(ht: hl.Table, path: Path) -> None:
     next run overwrites; ``path`` itself only ever holds a complete table.
     """
     partial = path.with_name(path.name + ".partial")
-    ht.write(str(partial), overwrite=True)
+    ht.write(hail_path(partial), overwrite=True)
     if path.exists():
         shutil.rmtree(path)
     partial.replace(path)

@@ -62,9 +62,15 @@ def init_options(
 ) -> dict[str, Any]:
     """Arguments for ``hl.init`` from a rule's threads, log and the hail config.
 
+    With a Spark master, the rule's process is the Spark driver and only the
+    executors run on the cluster. The paths Hail is given are absolute (see
+    :func:`hail_path`), so on a cluster of several machines the working directory
+    must be on a file system that every node mounts at the same path.
+
     :param threads: the rule's threads; used as ``local[threads]``.
     :param log: the rule's log file; Hail appends its own log to it.
-    :param tmp_dir: where Hail and Spark keep temporary files.
+    :param tmp_dir: where Hail and Spark keep temporary files; given to Hail as
+        a ``file://`` URI (see :func:`hail_path`).
     :param spark_master: a Spark master URL (``spark://...``, ``yarn``); empty runs
         Spark in local mode.
     :param spark_conf: extra Spark settings, e.g. ``spark.driver.memory``.
@@ -74,8 +80,8 @@ def init_options(
         "log": str(log),
         "append": True,
         "quiet": True,
-        "tmp_dir": str(tmp_dir),
-        "local_tmpdir": str(tmp_dir),
+        "tmp_dir": hail_path(tmp_dir),
+        "local_tmpdir": str(tmp_dir.absolute()),
         "spark_conf": {"spark.ui.enabled": "false", **(spark_conf or {})},
     }
     if spark_master:
@@ -83,6 +89,20 @@ def init_options(
     else:
         options["local"] = f"local[{max(1, threads)}]"
     return options
+
+
+def hail_path(path: Path) -> str:
+    """``path`` as Hail is given it: a ``file://`` URI of its absolute path.
+
+    On a cluster, Hail's executors run in folders of their own (the worker's or
+    the YARN container's), where a relative path would name another file, and
+    Hadoop reads a path without a scheme from its default file system, usually
+    HDFS on YARN clusters. A ``file://`` URI of an absolute path names the same
+    local file from the driver and from every executor. On several machines that
+    holds only if the working directory is on a file system that every node
+    mounts at the same path.
+    """
+    return f"file://{path.absolute()}"
 
 
 def start_hail(

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import hail as hl
 
-from movielens_hail.runner import write_json, write_table
+from movielens_hail.runner import read_table, write_json, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,12 @@ def run(
     The summary holds how ratings spread over movies or users (least, median and
     most ratings, and how many have none), which the report shows without a JVM.
     """
-    ratings = hl.read_table(str(ratings_path))
-    entities = hl.read_table(str(entities_path))
+    ratings = read_table(ratings_path)
+    entities = read_table(entities_path)
     build = movie_stats if kind == "movie" else user_stats
     write_table(build(ratings, entities, prior_weight), table_path)
 
-    ht = hl.read_table(str(table_path))
+    ht = read_table(table_path)
     summary = dict(
         ht.aggregate(
             hl.struct(

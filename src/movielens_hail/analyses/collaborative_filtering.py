@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import hail as hl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -34,7 +33,7 @@ from movielens_hail.evaluation import (
     rating_errors,
     top_unseen,
 )
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +62,9 @@ def run(
     """
     split = Settings.from_config(evaluation)
     matrix = RatingMatrix.from_frame(
-        evaluation_ratings(hl.read_table(str(ratings_path)), split)
+        evaluation_ratings(read_table(ratings_path), split)
     )
-    movies = hl.read_table(str(movies_path)).select("title").to_pandas()
+    movies = read_table(movies_path).select("title").to_pandas()
 
     folds = cross_validate(matrix, settings, split)
     prediction = prediction_table(folds, settings)

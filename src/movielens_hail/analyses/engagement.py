@@ -94,7 +94,7 @@ def run(
     :return: the summary, as written to ``outputs["summary"]``.
     """
     age_labels = demographics.age_group_labels(age_bins)
-    users = hl.read_table(str(user_stats_path))
+    users = runner.read_table(user_stats_path)
     users = with_sum_of_squares(with_age_group(users, age_bins))
 
     overall = overall_stats(users)

@@ -98,11 +98,11 @@ def run(
     :return: the summary, as written to ``outputs["summary"]``.
     """
     age_labels = demographics.age_group_labels(age_bins)
-    users = hl.read_table(str(users_path))
+    users = runner.read_table(users_path)
     ratings = rating_segments(
-        hl.read_table(str(ratings_path)),
+        runner.read_table(ratings_path),
         users,
-        hl.read_table(str(movies_path)),
+        runner.read_table(movies_path),
         age_bins,
     )
 

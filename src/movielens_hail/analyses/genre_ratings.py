@@ -30,7 +30,7 @@ from scipy import stats
 
 from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 from movielens_hail.stats import rating_aggregates
 
 logger = logging.getLogger(__name__)
@@ -192,8 +192,8 @@ def run(
     :param outputs: paths by the rule's output names: ``genres`` (TSV),
         ``genre_means`` (SVG) and ``summary`` (JSON).
     """
-    ratings = hl.read_table(str(ratings_path))
-    movies = hl.read_table(str(movies_path))
+    ratings = read_table(ratings_path)
+    movies = read_table(movies_path)
 
     genres, no_genre = genre_table(genre_rating_counts(ratings, movies).to_pandas())
     overall = overall_ratings(ratings)

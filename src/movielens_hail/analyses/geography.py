@@ -47,7 +47,7 @@ from matplotlib.patches import Patch
 
 from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 from movielens_hail.stats import rating_aggregates
 from movielens_hail.zip_codes import find_zip, parse_zipcode
 
@@ -700,9 +700,9 @@ def run(
     :param shapes_path: the state boundaries; by default plotly-geo's copy.
     """
     min_users = int(settings["min_users"])
-    user_stats = hl.read_table(str(user_stats_path))
-    ratings = hl.read_table(str(ratings_path))
-    movies = hl.read_table(str(movies_path))
+    user_stats = read_table(user_stats_path)
+    ratings = read_table(ratings_path)
+    movies = read_table(movies_path)
 
     codes = user_stats.aggregate(
         hl.agg.collect_as_set(hl.or_else(user_stats.zipcode, ""))

@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 
 from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def run(
         ``top_bottom``, ``mean_vs_count`` (SVG) and ``summary`` (JSON).
     """
     top_n, min_ratings = int(settings["top_n"]), int(settings["min_ratings"])
-    movie_stats = hl.read_table(str(movie_stats_path))
-    ratings = hl.read_table(str(ratings_path))
+    movie_stats = read_table(movie_stats_path)
+    ratings = read_table(ratings_path)
     movies_ht = movie_ratings(movie_stats)
 
     movies = with_interval(movies_ht.to_pandas(), MOVIE_COLUMNS)

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import hail as hl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from movielens_hail.evaluation import (
     ranking_scores,
     top_unseen,
 )
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +120,9 @@ def run(
     """
     split = Settings.from_config(evaluation)
     matrix = RatingMatrix.from_frame(
-        evaluation_ratings(hl.read_table(str(ratings_path)), split)
+        evaluation_ratings(read_table(ratings_path), split)
     )
-    movies = hl.read_table(str(movies_path)).select("title", "genres").to_pandas()
+    movies = read_table(movies_path).select("title", "genres").to_pandas()
     flags, genres = genre_matrix(movies, matrix.movie_ids)
 
     values, rated = matrix.dense(~matrix.ranking_test)

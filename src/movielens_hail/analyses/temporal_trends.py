@@ -601,8 +601,8 @@ def run(
     :return: the summary.
     """
     min_ratings = int(settings["min_ratings"])
-    ratings = hl.read_table(str(ratings_path))
-    movies = hl.read_table(str(movies_path))
+    ratings = runner.read_table(ratings_path)
+    movies = runner.read_table(movies_path)
 
     rated = with_release_year(ratings, movies)
     year_rows = by_release_year(rated, movies).to_pandas()

@@ -36,7 +36,7 @@ from textblob import TextBlob  # type: ignore[import-untyped, unused-ignore]
 
 from movielens_hail import plotting
 from movielens_hail.intervals import LEVEL, with_mean_interval
-from movielens_hail.runner import write_json, write_tsv
+from movielens_hail.runner import read_table, write_json, write_tsv
 from movielens_hail.stats import rating_aggregates
 
 logger = logging.getLogger(__name__)
@@ -593,7 +593,7 @@ def run(
     if missing:
         raise ValueError(f"title_sentiment: no output path for {', '.join(missing)}")
 
-    movie_stats = hl.read_table(str(movie_stats_path))
+    movie_stats = read_table(movie_stats_path)
     titles = {row.movie_id: row.title for row in movie_stats.select("title").collect()}
     # Every query below starts from this join; keeping it spares rebuilding it.
     ht = with_sentiment(movie_stats, scores_table(score_titles(titles))).persist()
