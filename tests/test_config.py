@@ -24,7 +24,12 @@ def test_empty_config_gets_every_default(schema: dict[str, Any]) -> None:
     assert config["dataset"]["source"] == "auto"
     assert config["ingest"]["mode"] == "strict"
     assert config["stats"]["prior_weight"] == 10
-    assert config["hail"] == {"threads": 1, "spark_master": "", "spark_conf": {}}
+    assert config["hail"] == {
+        "threads": 1,
+        "spark_master": "",
+        "spark_conf": {},
+        "jvm_options": "-XX:TieredStopAtLevel=1",
+    }
 
 
 def test_shipped_config_states_the_defaults(schema: dict[str, Any]) -> None:

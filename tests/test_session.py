@@ -66,6 +66,25 @@ def test_spark_master_and_settings_pass_through(tmp_path: Path) -> None:
     assert options["spark_conf"]["spark.driver.memory"] == "8g"
 
 
+def test_jvm_options_come_before_the_drivers_own(tmp_path: Path) -> None:
+    options = init_options(
+        threads=1,
+        log=tmp_path / "x.log",
+        tmp_dir=tmp_path,
+        spark_conf={"spark.driver.extraJavaOptions": "-Dx=1"},
+        jvm_options="-XX:TieredStopAtLevel=1",
+    )
+    alone = init_options(
+        threads=1, log=tmp_path / "x.log", tmp_dir=tmp_path, jvm_options="-Xss4m"
+    )
+    none = init_options(threads=1, log=tmp_path / "x.log", tmp_dir=tmp_path)
+
+    conf = options["spark_conf"]
+    assert conf["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1 -Dx=1"
+    assert alone["spark_conf"]["spark.driver.extraJavaOptions"] == "-Xss4m"
+    assert "spark.driver.extraJavaOptions" not in none["spark_conf"]
+
+
 def test_hail_gets_absolute_file_uris(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

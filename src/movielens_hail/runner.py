@@ -71,6 +71,7 @@ def start_hail(rule: Any) -> None:
         tmp_dir=Path("results") / ".hail-tmp",
         spark_master=hail_settings["spark_master"],
         spark_conf=hail_settings["spark_conf"],
+        jvm_options=hail_settings["jvm_options"],
     )
 
 

@@ -59,6 +59,7 @@ def init_options(
     tmp_dir: Path,
     spark_master: str = "",
     spark_conf: Mapping[str, str] | None = None,
+    jvm_options: str = "",
 ) -> dict[str, Any]:
     """Arguments for ``hl.init`` from a rule's threads, log and the hail config.
 
@@ -74,7 +75,16 @@ def init_options(
     :param spark_master: a Spark master URL (``spark://...``, ``yarn``); empty runs
         Spark in local mode.
     :param spark_conf: extra Spark settings, e.g. ``spark.driver.memory``.
+    :param jvm_options: options of the driver's JVM, put before any
+        ``spark.driver.extraJavaOptions`` of ``spark_conf``. In local mode the
+        driver is the only JVM, and all of Hail's work runs in it.
     """
+    spark_conf = dict(spark_conf or {})
+    driver_options = " ".join(
+        filter(None, [jvm_options, spark_conf.get("spark.driver.extraJavaOptions")])
+    )
+    if driver_options:
+        spark_conf["spark.driver.extraJavaOptions"] = driver_options
     options: dict[str, Any] = {
         "app_name": "movielens-hail",
         "log": str(log),
@@ -82,7 +92,7 @@ def init_options(
         "quiet": True,
         "tmp_dir": hail_path(tmp_dir),
         "local_tmpdir": str(tmp_dir.absolute()),
-        "spark_conf": {"spark.ui.enabled": "false", **(spark_conf or {})},
+        "spark_conf": {"spark.ui.enabled": "false", **spark_conf},
     }
     if spark_master:
         options["master"] = spark_master
@@ -112,6 +122,7 @@ def start_hail(
     tmp_dir: Path,
     spark_master: str = "",
     spark_conf: Mapping[str, str] | None = None,
+    jvm_options: str = "",
 ) -> None:
     """Start Hail for one workflow script (see :func:`init_options`)."""
     find_java()
@@ -126,6 +137,7 @@ def start_hail(
         tmp_dir=tmp_dir,
         spark_master=spark_master,
         spark_conf=spark_conf,
+        jvm_options=jvm_options,
     )
     hl.init(**options)
     logger.info(
