@@ -589,8 +589,11 @@ def matching_ratings(tables: QueryTables, criteria: Criteria) -> hl.Table:
 
     movies_condition = movie_condition(tables.movies, criteria)
     if movies_condition is not None:
+        # A set of ids, not a join on movie_id, which would sort every rating
+        # (see movielens_hail.stats.genres_by_movie).
         movies = tables.movies.filter(movies_condition)
-        ht = ht.filter(hl.is_defined(movies[ht.movie_id]))
+        ids = movies.aggregate(hl.agg.collect_as_set(movies.id), _localize=False)
+        ht = ht.filter(ids.contains(ht.movie_id))
     return ht
 
 

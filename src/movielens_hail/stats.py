@@ -85,6 +85,19 @@ def global_mean(ratings: hl.Table) -> float:
     return ratings.aggregate(hl.agg.mean(ratings.rating))
 
 
+def genres_by_movie(movies: hl.Table) -> hl.DictExpression:
+    """Each movie's genres by movie id, as one dictionary that travels with the
+    query that uses it.
+
+    The ratings are keyed by ``(user_id, movie_id)``, so joining ``movies`` on
+    ``movie_id`` would re-key, and so sort, every rating; the movies, a small
+    table beside the ratings, cost less shipped whole to every partition.
+    """
+    return movies.aggregate(
+        hl.dict(hl.agg.collect((movies.id, movies.genres))), _localize=False
+    )
+
+
 def movie_stats(ratings: hl.Table, movies: hl.Table, prior_weight: float) -> hl.Table:
     """One row per movie, keyed by ``movie_id``, with its rating aggregates.
 

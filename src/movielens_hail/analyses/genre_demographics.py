@@ -147,7 +147,9 @@ def rating_segments(
         age_group=demographics.age_group(users.age, age_bins), sex=users.sex
     )
     ht = ratings.select(ratings.rating)
-    return ht.annotate(**profiles[ht.user_id], genres=movies[ht.movie_id].genres)
+    return ht.annotate(
+        **profiles[ht.user_id], genres=stats.genres_by_movie(movies).get(ht.movie_id)
+    )
 
 
 def rating_counts(ht: hl.Table) -> dict[str, int]:

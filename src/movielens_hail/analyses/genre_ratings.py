@@ -31,7 +31,7 @@ from scipy import stats
 from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
 from movielens_hail.runner import read_table, write_json, write_tsv
-from movielens_hail.stats import rating_aggregates
+from movielens_hail.stats import genres_by_movie, rating_aggregates
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ def genre_rating_counts(ratings: hl.Table, movies: hl.Table) -> hl.Table:
     :return: keyed by ``genre``: ``n_ratings``, ``sum_rating``, ``mean_rating``,
         ``sd_rating``, ``n_movies`` and ``n_rating_1`` to ``n_rating_5``.
     """
-    genres = hl.or_else(movies[ratings.movie_id].genres, hl.empty_array(hl.tstr))
+    genres = hl.or_else(
+        genres_by_movie(movies).get(ratings.movie_id), hl.empty_array(hl.tstr)
+    )
     ht = ratings.select(
         "rating",
         genre=hl.if_else(hl.len(genres) > 0, genres, hl.array([hl.missing(hl.tstr)])),

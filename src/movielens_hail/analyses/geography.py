@@ -48,7 +48,7 @@ from matplotlib.patches import Patch
 from movielens_hail import plotting
 from movielens_hail.intervals import with_mean_interval
 from movielens_hail.runner import read_table, write_json, write_tsv
-from movielens_hail.stats import rating_aggregates
+from movielens_hail.stats import genres_by_movie, rating_aggregates
 from movielens_hail.zip_codes import find_zip, parse_zipcode
 
 logger = logging.getLogger(__name__)
@@ -190,19 +190,13 @@ def locate_ratings(ratings: hl.Table, users: hl.Table, movies: hl.Table) -> hl.T
 
     :param users: :func:`locate_users`'s table.
     """
-    # A few thousand movies: their genres travel as one dictionary, which costs
-    # less than a join that would re-key every rating by movie.
-    genres_by_movie = movies.aggregate(
-        hl.dict(hl.agg.collect((movies.id, movies.genres))), _localize=False
-    )
+    genres = genres_by_movie(movies)
     user = users[ratings.user_id]
     ht = ratings.select(
         "rating",
         state=user.state,
         zip3=user.zip3,
-        genres=hl.or_else(
-            genres_by_movie.get(ratings.movie_id), hl.empty_array(hl.tstr)
-        ),
+        genres=hl.or_else(genres.get(ratings.movie_id), hl.empty_array(hl.tstr)),
     )
     return ht.filter(hl.is_defined(ht.state))
 
