@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import zipcodes
@@ -33,6 +34,7 @@ from movielens_hail.query import Criteria, QueryError, QueryTables, Vocabulary
 from movielens_hail.readers import GENRES, read_movielens
 
 PRIOR_WEIGHT = 10
+AGE_BINS = [1, 18, 25, 35, 45, 50, 56]
 SORT_COLUMNS = {
     "mean": (["mean_rating", "n_ratings", "movie_id"], [False, False, True]),
     "count": (["n_ratings", "mean_rating", "movie_id"], [False, False, True]),
@@ -46,6 +48,17 @@ def write_tables(raw: Path, folder: Path) -> Path:
     for name, table in tables.items():
         table.write(str(folder / "hail" / f"{name}.ht"))
     return folder / "hail"
+
+
+def filter_data_of(
+    tables: QueryTables, tmp_path: Path, **options: Any
+) -> dict[str, Any]:
+    """The filter data of ``tables``, with the default age groups unless
+    ``options`` say otherwise."""
+    options = {"age_bins": AGE_BINS, **options}
+    return query.write_filter_data(
+        tables, tmp_path / "filter_data.json", PRIOR_WEIGHT, **options
+    )
 
 
 @pytest.fixture(scope="module")
@@ -245,9 +258,7 @@ def test_browser_arithmetic_gives_the_same_doubles(
     """Recompute every movie's means from filter_data.json the way the report's
     JavaScript does, in plain double arithmetic: the values must be identical,
     not merely close."""
-    data = query.write_filter_data(
-        synthetic["tables"], tmp_path / "filter_data.json", PRIOR_WEIGHT
-    )
+    data = filter_data_of(synthetic["tables"], tmp_path)
     sums: dict[int, list[int]] = {}
     for packed in data["ratings"]["packed"]:
         movie_id = data["movies"]["id"][packed // 8]
@@ -540,7 +551,7 @@ def test_describe(criteria: Criteria, description: str) -> None:
 def test_filter_data_layout(micro: QueryTables, tmp_path: Path) -> None:
     path = tmp_path / "filter_data.json"
 
-    written = query.write_filter_data(micro, path, PRIOR_WEIGHT)
+    written = query.write_filter_data(micro, path, PRIOR_WEIGHT, age_bins=AGE_BINS)
 
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
@@ -575,6 +586,8 @@ def test_filter_data_layout(micro: QueryTables, tmp_path: Path) -> None:
         # User 1: movie 1 (index 0) 5, movie 2 (index 1) 3; user 2: movie 1 4,
         # movie 3 (index 2) 1; user 3: movie 1 3.
         "ratings": {"per_user": [2, 2, 1], "packed": [5, 11, 4, 17, 3]},
+        "aggregates": None,
+        "movies_left_out": None,
     }
 
 
@@ -593,9 +606,7 @@ def decode(data: dict[str, Any]) -> list[tuple[int, int, int]]:
 def test_filter_data_decodes_to_the_ratings(
     synthetic: dict[str, Any], tmp_path: Path
 ) -> None:
-    data = query.write_filter_data(
-        synthetic["tables"], tmp_path / "filter_data.json", PRIOR_WEIGHT
-    )
+    data = filter_data_of(synthetic["tables"], tmp_path)
     raw = synthetic["raw"].sort_values(["user_id", "movie_id"])
 
     assert sum(data["ratings"]["per_user"]) == len(raw) == 4000
@@ -608,16 +619,119 @@ def test_filter_data_decodes_to_the_ratings(
     assert states == [state or "" for state in users["state"]]
 
 
-def test_filter_data_leaves_out_too_many_ratings(
+def filled(counts: list[int]) -> dict[int, int]:
+    """The non-empty cells of a flat list of counts, by position."""
+    return {cell: n for cell, n in enumerate(counts) if n}
+
+
+# The micro data set's ratings as cells of the count layout: 2 sexes x 7 age
+# groups x 5 ratings per movie, one cell at ((movie * 2 + sex) * 7 + group) * 5
+# + rating - 1, movies 0-based. User 1 (M, 24, group 18-24) rated movie 1 5 and
+# movie 2 3; user 2 (F, 53, group 50-55) movie 1 4 and movie 3 1; user 3 (M, 23)
+# movie 1 3.
+MICRO_CELLS = {
+    (0 + 1) * 35 + 1 * 5 + 4: 1,
+    (2 + 1) * 35 + 1 * 5 + 2: 1,
+    (0 + 0) * 35 + 5 * 5 + 3: 1,
+    (4 + 0) * 35 + 5 * 5 + 0: 1,
+    (0 + 1) * 35 + 1 * 5 + 2: 1,
+}
+MOVIE_3_CELL = (4 + 0) * 35 + 5 * 5 + 0
+
+
+def test_too_many_ratings_are_embedded_as_counts_per_sex_and_age_group(
     micro: QueryTables, tmp_path: Path
 ) -> None:
-    data = query.write_filter_data(
-        micro, tmp_path / "filter_data.json", PRIOR_WEIGHT, max_embedded_ratings=4
+    data = filter_data_of(micro, tmp_path, max_embedded_ratings=4)
+
+    assert data["ratings"] is None
+    assert data["users"] is None
+    assert data["movies"]["id"] == [1, 2, 3, 4]
+    counts = data["aggregates"].pop("counts")
+    assert data["aggregates"] == {
+        "n_ratings": 5,
+        "limit": 4,
+        "sexes": ["F", "M"],
+        "age_edges": AGE_BINS,
+        "age_groups": ["1-17", "18-24", "25-34", "35-44", "45-49", "50-55", "56+"],
+        "ratings": [1, 2, 3, 4, 5],
+    }
+    assert len(counts) == 4 * 70
+    assert filled(counts) == MICRO_CELLS
+
+
+def test_too_many_movies_keep_the_most_rated(
+    micro: QueryTables, tmp_path: Path
+) -> None:
+    # Movie 1 has 3 ratings, movies 2 and 3 one each, movie 4 none: movie 2
+    # wins the tie on its lower id.
+    data = filter_data_of(micro, tmp_path, max_embedded_movies=2)
+
+    assert data["movies"]["id"] == [1, 2]
+    assert data["movies_left_out"] == {"n_movies": 2, "n_ratings": 1, "most_ratings": 1}
+    assert data["ratings"] == {"per_user": [2, 1, 1], "packed": [5, 11, 4, 3]}
+
+
+def test_too_many_movies_and_ratings_count_the_kept_movies_alone(
+    micro: QueryTables, tmp_path: Path
+) -> None:
+    data = filter_data_of(
+        micro, tmp_path, max_embedded_ratings=3, max_embedded_movies=2
     )
 
     assert data["ratings"] is None
-    assert data["too_large"] == {"n_ratings": 5, "limit": 4}
-    assert data["users"]["id"] == [1, 2, 3]
+    assert data["aggregates"]["n_ratings"] == 4
+    assert len(data["aggregates"]["counts"]) == 2 * 70
+    assert filled(data["aggregates"]["counts"]) == {
+        cell: n for cell, n in MICRO_CELLS.items() if cell != MOVIE_3_CELL
+    }
+
+
+def group_counts(aggregates: dict[str, Any], movie_ids: list[int]) -> pd.Series:
+    """The non-empty cells of the filter data's counts, decoded by the layout
+    its docstring states, indexed by (movie_id, sex, age group, rating)."""
+    shape = (
+        len(movie_ids),
+        len(aggregates["sexes"]),
+        len(aggregates["age_groups"]),
+        len(aggregates["ratings"]),
+    )
+    cells = {}
+    for position, n in enumerate(aggregates["counts"]):
+        if n:
+            m, s, a, r = np.unravel_index(position, shape)
+            key = (
+                movie_ids[m],
+                aggregates["sexes"][s],
+                aggregates["age_groups"][a],
+                aggregates["ratings"][r],
+            )
+            cells[key] = n
+    return pd.Series(cells).sort_index()
+
+
+def test_counts_per_sex_and_age_group_match_pandas(
+    synthetic: dict[str, Any], tmp_path: Path
+) -> None:
+    # A first edge above the youngest age gives those below it a group too.
+    data = filter_data_of(
+        synthetic["tables"], tmp_path, age_bins=[20, 40], max_embedded_ratings=3999
+    )
+    raw = synthetic["raw"]
+    group = pd.cut(
+        raw["age"], [1, 20, 40, 200], right=False, labels=["1-19", "20-39", "40+"]
+    )
+    expected = raw.groupby(
+        [raw["movie_id"], raw["sex"], group.astype(str), raw["rating"]]
+    ).size()
+
+    aggregates = data["aggregates"]
+    assert aggregates["age_groups"] == ["1-19", "20-39", "40+"]
+    assert len(aggregates["counts"]) == 120 * 2 * 3 * 5
+    assert sum(aggregates["counts"]) == 4000
+    assert group_counts(aggregates, data["movies"]["id"]).to_dict() == (
+        expected.sort_index().to_dict()
+    )
 
 
 def test_missing_tables_are_named(tmp_path: Path) -> None:
@@ -663,7 +777,12 @@ def test_saved_queries_write_one_table_each_and_a_summary(
     caplog.set_level("INFO")
 
     summary = saved_queries.run(
-        table_paths(synthetic["hail_dir"]), SAVED, PRIOR_WEIGHT, outputs, query_outputs
+        table_paths(synthetic["hail_dir"]),
+        SAVED,
+        PRIOR_WEIGHT,
+        AGE_BINS,
+        outputs,
+        query_outputs,
     )
 
     assert json.loads(outputs["summary"].read_text()) == summary
@@ -708,7 +827,7 @@ def test_saved_queries_write_one_table_each_and_a_summary(
     assert summary["settings"] == {
         key: value for key, value in SAVED.items() if key != "activate"
     }
-    assert summary["live_filter"]["embedded"] is True
+    assert summary["live_filter"]["holds"] == "ratings"
     assert json.loads(outputs["filter_data"].read_text())["ratings"] is not None
     n_women_comedy = int(
         (
@@ -741,6 +860,7 @@ def test_an_invalid_saved_query_stops_before_any_output(
             table_paths(synthetic["hail_dir"]),
             settings,
             PRIOR_WEIGHT,
+            AGE_BINS,
             outputs,
             query_outputs,
         )
@@ -754,29 +874,59 @@ def test_an_invalid_saved_query_stops_before_any_output(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_too_many_ratings_turn_the_live_filter_off(
+def test_too_many_ratings_make_the_live_filter_coarser(
     synthetic: dict[str, Any], tmp_path: Path
 ) -> None:
-    settings = {**SAVED, "max_embedded_ratings": 100, "queries": {}}
+    settings = {
+        **SAVED,
+        "max_embedded_ratings": 100,
+        "max_embedded_movies": 100,
+        "queries": {},
+    }
     outputs, _ = saved_outputs(tmp_path)
+    per_movie = (
+        synthetic["raw"]["movie_id"].value_counts().reindex(range(1, 121), fill_value=0)
+    )
+    ranked = per_movie.sort_index().sort_values(ascending=False, kind="stable")
+    left_out = ranked.iloc[100:]
 
     summary = saved_queries.run(
-        table_paths(synthetic["hail_dir"]), settings, PRIOR_WEIGHT, outputs, {}
+        table_paths(synthetic["hail_dir"]),
+        settings,
+        PRIOR_WEIGHT,
+        [1, 30],
+        outputs,
+        {},
     )
 
     data = json.loads(outputs["filter_data"].read_text())
     assert data["ratings"] is None
-    assert data["too_large"] == {"n_ratings": 4000, "limit": 100}
+    assert data["aggregates"]["age_groups"] == ["1-29", "30+"]
+    assert data["movies"]["id"] == sorted(ranked.index[:100])
+    most = int(left_out.max())
     assert summary["live_filter"] == {
-        "embedded": False,
-        "n_ratings": 4000,
+        "holds": "aggregates",
+        "n_ratings": 4000 - int(left_out.sum()),
         "limit": 100,
+        "n_movies": 100,
+        "movie_limit": 100,
+        "movies_left_out": {
+            "n_movies": 20,
+            "n_ratings": int(left_out.sum()),
+            "most_ratings": most,
+        },
+        "age_groups": ["1-29", "30+"],
     }
     assert summary["headline"].startswith("No saved queries are set")
     assert summary["findings"] == [
-        "The live filter is off: the 4,000 ratings exceed "
-        "saved_queries.max_embedded_ratings (100), so the report does not embed "
-        "them."
+        "The report's live filter holds rating counts per movie, sex and age "
+        f"group, not the {4000 - int(left_out.sum()):,} ratings of the 100 most "
+        "rated movies, which exceed saved_queries.max_embedded_ratings (100): it "
+        "picks ages by group (1-29, 30+) and cannot filter by occupation, state or "
+        "ZIP code; the saved queries and movielens-hail query answer those "
+        "exactly. It leaves out 20 movies beyond saved_queries.max_embedded_movies "
+        f"(100), with at most {most} ratings each, so it gives the command's "
+        f"answer when at least {most + 1} matching ratings are asked for."
     ]
 
 

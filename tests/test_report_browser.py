@@ -18,11 +18,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from workflow_run import ROOT
+import yaml
+from workflow_run import MOVIES, RATINGS, ROOT, planned_rules, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -63,9 +65,10 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def report(browser: Any, work: Path) -> Iterator[dict[str, Any]]:
-    """The report open in a fresh page, with what the page said and fetched."""
+@contextmanager
+def opened(browser: Any, work: Path) -> Iterator[dict[str, Any]]:
+    """The report of ``work`` open in a fresh page, with what the page said and
+    fetched."""
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     seen: dict[str, Any] = {"page": page, "console": [], "errors": [], "requests": []}
     page.on("console", lambda message: seen["console"].append(message))
@@ -75,6 +78,41 @@ def report(browser: Any, work: Path) -> Iterator[dict[str, Any]]:
     page.goto(seen["url"])
     yield seen
     page.close()
+
+
+@pytest.fixture
+def report(browser: Any, work: Path) -> Iterator[dict[str, Any]]:
+    """The report of the synthetic run, which embeds every rating."""
+    with opened(browser, work) as seen:
+        yield seen
+
+
+@pytest.fixture(scope="module")
+def coarse_work(work: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the synthetic run with fewer ratings and movies allowed in the
+    page than it has, rerun by Snakemake: the report then embeds counts per
+    movie, sex, age group and rating for the most rated movies."""
+    copy = tmp_path_factory.mktemp("coarse") / "work"
+    shutil.copytree(work, copy, symlinks=True)
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    config["saved_queries"] = {
+        "max_embedded_ratings": RATINGS // 2,
+        "max_embedded_movies": MOVIES - 10,
+    }
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+
+    run = snakemake(copy, "--cores", "2")
+
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert planned_rules(run) == {"saved_queries", "report", "all"}
+    return copy
+
+
+@pytest.fixture
+def coarse_report(browser: Any, coarse_work: Path) -> Iterator[dict[str, Any]]:
+    """The report that embeds counts instead of ratings."""
+    with opened(browser, coarse_work) as seen:
+        yield seen
 
 
 def test_report_loads_offline_with_no_errors(report: dict[str, Any]) -> None:
@@ -185,11 +223,11 @@ def criteria_cases(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]
     ]
 
 
-def test_live_filter_gives_the_command_line_answer(
-    report: dict[str, Any], work: Path
+def assert_same_answer(
+    page: Any, work: Path, cases: list[tuple[dict[str, Any], list[str]]]
 ) -> None:
-    page = report["page"]
-    for controls, options in criteria_cases(vocabulary(page)):
+    """For each case, the live filter's table equals the command line's."""
+    for controls, options in cases:
         set_filter(page, controls)
         shown = page_answer(page)
         expected = cli_answer(work, options)
@@ -205,7 +243,88 @@ def test_live_filter_gives_the_command_line_answer(
             assert [row[field] for row in shown] == pytest.approx(
                 [row[field] for row in expected], abs=5.01e-5
             ), (controls, field)
+
+
+def test_live_filter_gives_the_command_line_answer(
+    report: dict[str, Any], work: Path
+) -> None:
+    assert_same_answer(report["page"], work, criteria_cases(vocabulary(report["page"])))
     assert report["errors"] == []
+
+
+def coarse_cases(min_count: int) -> list[tuple[dict[str, Any], list[str]]]:
+    """(live filter controls, command-line options) for the criteria the count
+    layout answers, each asking for at least ``min_count`` matching ratings."""
+    least = f"--min-count {min_count}"
+    return [
+        (
+            {
+                "genres_any": ["Comedy", "Drama"],
+                "sex": "F",
+                "age_groups": ["18-24", "25-34"],
+                "min_count": min_count,
+            },
+            shlex.split(f"--genre Comedy --genre Drama --sex F --age 18-34 {least}"),
+        ),
+        (
+            {
+                "genres_all": ["Action"],
+                "rating_min": 4,
+                "sort": "count",
+                "limit": 15,
+                "min_count": min_count,
+            },
+            shlex.split(
+                f"--all-genres Action --rating 4-5 --sort count --limit 15 {least}"
+            ),
+        ),
+        (
+            {
+                "age_groups": ["45-49", "50-55", "56+"],
+                "year_min": 1970,
+                "year_max": 1999,
+                "min_mean": 3,
+                "sort": "damped_mean",
+                "min_count": min_count,
+            },
+            shlex.split(
+                f"--age 45- --year 1970-1999 --min-mean 3 --sort damped_mean {least}"
+            ),
+        ),
+        (
+            {"sex": "M", "title": "the", "rating_max": 3, "min_count": min_count},
+            shlex.split(f"--sex M --title the --rating 1-3 {least}"),
+        ),
+    ]
+
+
+def test_coarse_live_filter_gives_the_command_line_answer(
+    coarse_report: dict[str, Any], coarse_work: Path
+) -> None:
+    page = coarse_report["page"]
+    form = page.locator("#live-filter")
+
+    for name in ("occupations", "states", "zip_prefix", "age_min", "age_max"):
+        assert form.locator(f"[name={name}]").count() == 0, name
+    assert form.locator("[name=age_groups] option").all_text_contents() == [
+        "1-17",
+        "18-24",
+        "25-34",
+        "35-44",
+        "45-49",
+        "50-55",
+        "56+",
+    ]
+    text = " ".join(page.locator("#saved_queries p").all_text_contents())
+    text = " ".join(text.split())
+    assert "occupation, state and ZIP code are not offered" in text
+    left_out = vocabulary(page)["movies_left_out"]
+    assert left_out["n_movies"] == 10
+    most = left_out["most_ratings"]
+    assert f"Ask for at least {most + 1} matching ratings" in text
+    assert_same_answer(page, coarse_work, coarse_cases(max(2, most + 1)))
+    assert coarse_report["errors"] == []
+    assert coarse_report["requests"] == [coarse_report["url"]]
 
 
 def test_live_filter_names_an_empty_range(report: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -44,6 +45,12 @@ def snakemake(
         timeout=1800,
         env={**os.environ, **(environ or {})},
     )
+
+
+def planned_rules(run: subprocess.CompletedProcess[str]) -> set[str]:
+    """The rules a run ran, or a dry run would run, from its job lines."""
+    text = run.stdout + run.stderr
+    return set(re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE))
 
 
 def run_on_synthetic_data(work: Path) -> Path:

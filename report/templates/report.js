@@ -58,7 +58,11 @@
 
 // The live filter of the saved-queries section: the same criteria, arithmetic
 // and order as the Python query model (movielens_hail.query), applied to the
-// ratings embedded in the page, so the table equals `movielens-hail query`.
+// data embedded in the page, so the table equals `movielens-hail query`. The
+// data holds either every rating or, for large data sets, the number of
+// ratings of each value per movie, sex and age group (see
+// movielens_hail.query.filter_data); the page then offers only the criteria
+// those counts answer exactly.
 (function () {
   "use strict";
 
@@ -67,21 +71,17 @@
   if (!form || !source) return;
   var data = JSON.parse(source.textContent);
   var status = document.getElementById("filter-status");
-  if (!data.ratings) {
-    form.hidden = true;
-    status.textContent = "The live filter is off for this data set: its " +
-      data.too_large.n_ratings.toLocaleString("en") + " ratings are more than " +
-      "the " + data.too_large.limit.toLocaleString("en") + " the page embeds. " +
-      "Use movielens-hail query instead.";
-    return;
-  }
+  var exact = data.ratings !== null;
 
-  var raterOf = new Int32Array(data.ratings.packed.length);
-  var position = 0;
-  data.ratings.per_user.forEach(function (count, user) {
-    for (var i = 0; i < count; i += 1) raterOf[position + i] = user;
-    position += count;
-  });
+  var raterOf = null;
+  if (exact) {
+    raterOf = new Int32Array(data.ratings.packed.length);
+    var position = 0;
+    data.ratings.per_user.forEach(function (count, user) {
+      for (var i = 0; i < count; i += 1) raterOf[position + i] = user;
+      position += count;
+    });
+  }
 
   function field(name) { return form.elements[name]; }
 
@@ -97,38 +97,49 @@
 
   fillSelect("genres_any", data.genres);
   fillSelect("genres_all", data.genres);
-  fillSelect("occupations", data.occupations);
-  fillSelect("states", data.states);
+  if (exact) {
+    fillSelect("occupations", data.occupations);
+    fillSelect("states", data.states);
+  } else {
+    fillSelect("age_groups", data.aggregates.age_groups);
+  }
 
+  // A control the page does not offer reads as unset.
   function chosen(name) {
+    if (!field(name)) return [];
     return Array.prototype.filter.call(field(name).options, function (option) {
       return option.selected;
     }).map(function (option) { return option.value; });
   }
 
+  function text(name) {
+    return field(name) ? field(name).value.trim() : "";
+  }
+
   function whole(name) {
-    var text = field(name).value.trim();
-    return text === "" ? null : Number(text);
+    var value = text(name);
+    return value === "" ? null : Number(value);
   }
 
   function criteria() {
     return {
       genresAny: chosen("genres_any"),
       genresAll: chosen("genres_all"),
-      sex: field("sex").value || null,
+      sex: text("sex") || null,
       ageMin: whole("age_min"),
       ageMax: whole("age_max"),
+      ageGroups: chosen("age_groups"),
       occupations: chosen("occupations"),
       states: chosen("states"),
-      zipPrefix: field("zip_prefix").value.trim(),
+      zipPrefix: text("zip_prefix"),
       yearMin: whole("year_min"),
       yearMax: whole("year_max"),
-      title: field("title").value.trim().toLowerCase(),
+      title: text("title").toLowerCase(),
       ratingMin: whole("rating_min"),
       ratingMax: whole("rating_max"),
       minCount: whole("min_count"),
       minMean: whole("min_mean"),
-      sort: field("sort").value,
+      sort: text("sort"),
       limit: whole("limit")
     };
   }
@@ -193,21 +204,58 @@
     damped_mean: ["damped", "n"]
   };
 
-  function answer(c) {
+  // Matching ratings per movie, counted from the ratings themselves.
+  function ratingTotals(c, movieOk, total) {
     var userOk = usersMatching(c);
-    var movieOk = moviesMatching(c);
-    var count = new Int32Array(data.movies.id.length);
-    var sum = new Float64Array(data.movies.id.length);
     var low = c.ratingMin === null ? 1 : c.ratingMin;
     var high = c.ratingMax === null ? 5 : c.ratingMax;
     data.ratings.packed.forEach(function (packed, i) {
       var movie = packed >> 3;
       var rating = packed & 7;
       if (userOk[raterOf[i]] && movieOk[movie] && rating >= low && rating <= high) {
-        count[movie] += 1;
-        sum[movie] += rating;
+        total.count[movie] += 1;
+        total.sum[movie] += rating;
       }
     });
+  }
+
+  // Matching ratings per movie, summed from the counts per sex and age group.
+  function groupTotals(c, movieOk, total) {
+    var counts = data.aggregates;
+    var nRatings = counts.ratings.length;
+    var perMovie = counts.sexes.length * counts.age_groups.length * nRatings;
+    var cells = [];
+    counts.sexes.forEach(function (sex, s) {
+      counts.age_groups.forEach(function (group, a) {
+        if ((c.sex === null || sex === c.sex) &&
+            (!c.ageGroups.length || c.ageGroups.indexOf(group) >= 0)) {
+          counts.ratings.forEach(function (rating, r) {
+            if ((c.ratingMin === null || rating >= c.ratingMin) &&
+                (c.ratingMax === null || rating <= c.ratingMax)) {
+              cells.push({
+                offset: (s * counts.age_groups.length + a) * nRatings + r,
+                rating: rating
+              });
+            }
+          });
+        }
+      });
+    });
+    for (var movie = 0; movie < movieOk.length; movie += 1) {
+      if (!movieOk[movie]) continue;
+      cells.forEach(function (cell) {
+        var n = counts.counts[movie * perMovie + cell.offset];
+        total.count[movie] += n;
+        total.sum[movie] += n * cell.rating;
+      });
+    }
+  }
+
+  function answer(c) {
+    var movieOk = moviesMatching(c);
+    var count = new Int32Array(data.movies.id.length);
+    var sum = new Float64Array(data.movies.id.length);
+    (exact ? ratingTotals : groupTotals)(c, movieOk, { count: count, sum: sum });
     var rows = [];
     var minCount = c.minCount === null ? 1 : c.minCount;
     for (var movie = 0; movie < count.length; movie += 1) {

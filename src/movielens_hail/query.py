@@ -41,7 +41,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import reduce
 from pathlib import Path
@@ -50,7 +51,8 @@ from typing import Any
 import hail as hl
 import pandas as pd
 
-from movielens_hail.readers import GENRES, RATINGS, SEXES
+from movielens_hail.demographics import age_group_labels
+from movielens_hail.readers import GENRES, MIN_AGE, RATINGS, SEXES
 from movielens_hail.runner import read_table
 from movielens_hail.zip_codes import zip_state
 
@@ -91,8 +93,11 @@ uses the unrounded values."""
 
 TABLE_NAMES = ("movies", "ratings", "users")
 DEFAULT_MAX_EMBEDDED_RATINGS = 500_000
-"""Above this many ratings the filter data holds no ratings (see
-:func:`write_filter_data`)."""
+"""Above this many ratings the filter data holds counts per movie, sex, age group
+and rating instead of the ratings (see :func:`filter_data`)."""
+DEFAULT_MAX_EMBEDDED_MOVIES = 20_000
+"""The filter data keeps at most this many movies, the most rated (see
+:func:`filter_data`)."""
 
 GENRE_SEPARATOR = "|"
 
@@ -700,34 +705,53 @@ def result_records(result: pd.DataFrame) -> list[dict[str, Any]]:
 def filter_data(
     tables: QueryTables,
     prior_weight: float,
+    *,
+    age_bins: Sequence[int],
     max_embedded_ratings: int = DEFAULT_MAX_EMBEDDED_RATINGS,
+    max_embedded_movies: int = DEFAULT_MAX_EMBEDDED_MOVIES,
 ) -> dict[str, Any]:
-    """Everything the report's JavaScript filter needs to run any query itself.
+    """Everything the report's JavaScript filter needs to run a query itself.
 
-    Movies and users are sorted by id; ``movies.genres`` holds bit ``i`` for
-    ``genres[i]``; ``users.occupation`` is an index into ``occupations`` and
-    ``users.state`` is "" without a US state. ``ratings.packed`` holds
-    ``movie_index * 8 + rating`` for every rating, sorted by user and then
-    movie id, and ``ratings.per_user[i]`` says how many of them belong to
-    ``users.id[i]``.
+    ``movies`` lists the movies the filter knows, sorted by id;
+    ``movies.genres`` holds bit ``i`` for ``genres[i]``. With more than
+    ``max_embedded_movies`` movies it keeps that many, those with the most
+    ratings (ties to the lower id), and ``movies_left_out`` says how many it
+    left out, how many ratings they have, and ``most_ratings``, the most any of
+    them has: a query asking for more matching ratings than that is still
+    exact. Otherwise ``movies_left_out`` is None.
 
-    The ratings are localized here, a deliberate exception to doing the work in
-    Hail: the browser needs all of them. They are bounded by
-    ``max_embedded_ratings`` (500,000 by default, some 3 MB of report): with
-    more, ``ratings`` is None and ``too_large`` holds ``n_ratings`` and
-    ``limit``, and the report turns its live filter off.
+    Then one of two layouts of the ratings of those movies, the other's keys
+    None:
+
+    - Up to ``max_embedded_ratings`` ratings (500,000 by default, some 3 MB of
+      report), every rating: ``users`` sorted by id, ``users.occupation`` an
+      index into ``occupations`` and ``users.state`` "" without a US state;
+      ``ratings.packed`` holds ``movie_index * 8 + rating`` for every rating,
+      sorted by user and then movie id, and ``ratings.per_user[i]`` says how
+      many of them belong to ``users.id[i]``. Every criterion is exact.
+    - With more, ``aggregates`` (see :func:`rating_counts`): how many ratings of
+      each value each movie has from each sex and age group, about 180 bytes
+      a movie whatever the number of ratings. Ages can then only be chosen by
+      group, and occupation, state and ZIP code not at all; every other
+      criterion is still exact.
+
+    The ratings or counts are localized here, a deliberate exception to doing
+    the work in Hail: the browser needs all of them.
+
+    :param age_bins: the lower edges of the age groups of ``aggregates``
+        (``demographics.age_bins``); ages below the first edge get a group of
+        their own.
     """
-    movies = tables.movies.select("title", "release_year", "genres").collect()
-    users = tables.users.select(
-        "age", "sex", "occupation", "zipcode", "state"
-    ).collect()
-    occupations = list(tables.vocabulary.occupations)
-    occupation_index = {name: index for index, name in enumerate(occupations)}
+    movies, left_out = embedded_movies(
+        tables,
+        tables.movies.select("title", "release_year", "genres").collect(),
+        max_embedded_movies,
+    )
     data: dict[str, Any] = {
         "prior_weight": prior_weight,
         "global_mean": tables.global_mean,
         "genres": list(GENRES),
-        "occupations": occupations,
+        "occupations": list(tables.vocabulary.occupations),
         "states": list(tables.vocabulary.states),
         "movies": {
             "id": [movie.id for movie in movies],
@@ -735,24 +759,32 @@ def filter_data(
             "year": [movie.release_year for movie in movies],
             "genres": [genre_mask(movie.genres or []) for movie in movies],
         },
-        "users": {
-            "id": [user.id for user in users],
-            "age": [user.age for user in users],
-            "sex": [user.sex for user in users],
-            "occupation": [occupation_index.get(user.occupation, -1) for user in users],
-            "zipcode": [user.zipcode for user in users],
-            "state": [user.state or "" for user in users],
-        },
+        "movies_left_out": left_out,
+        "users": None,
+        "ratings": None,
+        "aggregates": None,
     }
-    if tables.n_ratings > max_embedded_ratings:
-        data["ratings"] = None
-        data["too_large"] = {
-            "n_ratings": tables.n_ratings,
-            "limit": max_embedded_ratings,
-        }
+    movie_ids = data["movies"]["id"]
+    n_ratings = tables.n_ratings - (left_out["n_ratings"] if left_out else 0)
+    if n_ratings > max_embedded_ratings:
+        data["aggregates"] = rating_counts(tables, movie_ids, age_bins)
+        data["aggregates"]["n_ratings"] = n_ratings
+        data["aggregates"]["limit"] = max_embedded_ratings
         return data
 
-    movie_index = {movie.id: index for index, movie in enumerate(movies)}
+    users = tables.users.select(
+        "age", "sex", "occupation", "zipcode", "state"
+    ).collect()
+    occupation_index = {name: index for index, name in enumerate(data["occupations"])}
+    data["users"] = {
+        "id": [user.id for user in users],
+        "age": [user.age for user in users],
+        "sex": [user.sex for user in users],
+        "occupation": [occupation_index.get(user.occupation, -1) for user in users],
+        "zipcode": [user.zipcode for user in users],
+        "state": [user.state or "" for user in users],
+    }
+    movie_index = {movie_id: index for index, movie_id in enumerate(movie_ids)}
     ratings = tables.ratings.select("rating").to_pandas()
     ratings = ratings[
         ratings["movie_id"].isin(movie_index)
@@ -767,6 +799,77 @@ def filter_data(
     return data
 
 
+def embedded_movies(
+    tables: QueryTables, movies: list[hl.Struct], most: int
+) -> tuple[list[hl.Struct], dict[str, int] | None]:
+    """At most ``most`` of ``movies``, those with the most ratings, by id; and
+    what was left out (see :func:`filter_data`), None if nothing was."""
+    if len(movies) <= most:
+        return movies, None
+    ratings = tables.ratings
+    # A counter is one pass with no shuffle; grouping by movie takes 8x longer.
+    totals = ratings.aggregate(hl.agg.counter(ratings.movie_id))
+    ranked = sorted(movies, key=lambda movie: (-totals.get(movie.id, 0), movie.id))
+    left_out = [totals.get(movie.id, 0) for movie in ranked[most:]]
+    kept = sorted(ranked[:most], key=lambda movie: movie.id)
+    return kept, {
+        "n_movies": len(left_out),
+        "n_ratings": sum(left_out),
+        "most_ratings": max(left_out),
+    }
+
+
+def rating_counts(
+    tables: QueryTables, movie_ids: list[int], age_bins: Sequence[int]
+) -> dict[str, Any]:
+    """How many ratings of each value each movie has from each sex and age group.
+
+    ``counts`` is flat, in the order movie, sex, age group, rating:
+    ``counts[((m * len(sexes) + s) * len(age_groups) + a) * len(ratings) + r]``
+    counts the ratings ``ratings[r]`` of movie ``movie_ids[m]`` by users of sex
+    ``sexes[s]`` in ``age_groups[a]``, which runs from ``age_edges[a]`` to one
+    below the next edge. Ratings of other movies and of unknown users are left
+    out, as in the full layout. Hail counts the ratings per position in one
+    pass; one entry per non-empty cell reaches Python.
+    """
+    edges = [MIN_AGE, *(edge for edge in age_bins if edge > MIN_AGE)]
+    sex_index = {sex: index for index, sex in enumerate(SEXES)}
+    user_offset = {
+        user.id: (sex_index[user.sex] * len(edges) + bisect_right(edges, user.age) - 1)
+        * len(RATINGS)
+        for user in tables.users.select("age", "sex").collect()
+    }
+    width = len(SEXES) * len(edges) * len(RATINGS)
+    movie_offset = {movie_id: index * width for index, movie_id in enumerate(movie_ids)}
+    to_int = hl.tdict(hl.tint32, hl.tint32)
+    users = hl.literal(user_offset, dtype=to_int)
+    movies = hl.literal(movie_offset, dtype=to_int)
+    rating_index = hl.literal(
+        {rating: index for index, rating in enumerate(RATINGS)}, dtype=to_int
+    )
+    ratings = tables.ratings
+    ratings = ratings.filter(
+        users.contains(ratings.user_id) & movies.contains(ratings.movie_id)
+    )
+    cells = ratings.aggregate(
+        hl.agg.counter(
+            movies[ratings.movie_id]
+            + users[ratings.user_id]
+            + rating_index[ratings.rating]
+        )
+    )
+    counts = [0] * (len(movie_ids) * width)
+    for position, n in cells.items():
+        counts[position] = int(n)
+    return {
+        "sexes": list(SEXES),
+        "age_edges": edges,
+        "age_groups": age_group_labels(edges),
+        "ratings": list(RATINGS),
+        "counts": counts,
+    }
+
+
 def genre_mask(genres: list[str]) -> int:
     """The genres as a bit mask: bit ``i`` set for ``GENRES[i]``."""
     return sum(1 << index for index, genre in enumerate(GENRES) if genre in genres)
@@ -776,21 +879,47 @@ def write_filter_data(
     tables: QueryTables,
     path: Path,
     prior_weight: float,
+    *,
+    age_bins: Sequence[int],
     max_embedded_ratings: int = DEFAULT_MAX_EMBEDDED_RATINGS,
+    max_embedded_movies: int = DEFAULT_MAX_EMBEDDED_MOVIES,
 ) -> dict[str, Any]:
     """Write :func:`filter_data` as compact JSON with sorted keys; return it."""
-    data = filter_data(tables, prior_weight, max_embedded_ratings)
+    data = filter_data(
+        tables,
+        prior_weight,
+        age_bins=age_bins,
+        max_embedded_ratings=max_embedded_ratings,
+        max_embedded_movies=max_embedded_movies,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n",
         encoding="utf-8",
     )
-    n_packed = len(data["ratings"]["packed"]) if data["ratings"] else 0
-    logger.info(
-        "filter data: %d movies, %d users, %d of %d ratings embedded",
-        len(data["movies"]["id"]),
-        len(data["users"]["id"]),
-        n_packed,
-        tables.n_ratings,
-    )
+    if data["movies_left_out"] is not None:
+        logger.info(
+            "filter data: the %d most rated movies kept; %d movies with %d "
+            "ratings left out (at most %d each)",
+            len(data["movies"]["id"]),
+            data["movies_left_out"]["n_movies"],
+            data["movies_left_out"]["n_ratings"],
+            data["movies_left_out"]["most_ratings"],
+        )
+    if data["ratings"] is not None:
+        logger.info(
+            "filter data: %d movies, %d users and %d ratings embedded",
+            len(data["movies"]["id"]),
+            len(data["users"]["id"]),
+            len(data["ratings"]["packed"]),
+        )
+    else:
+        logger.info(
+            "filter data: %d movies and %d rating counts by sex and age group "
+            "embedded in place of %d ratings (more than %d)",
+            len(data["movies"]["id"]),
+            len(data["aggregates"]["counts"]),
+            data["aggregates"]["n_ratings"],
+            max_embedded_ratings,
+        )
     return data

@@ -153,6 +153,7 @@ rule saved_queries:
     params:
         saved_queries=config["saved_queries"],
         prior_weight=config["stats"]["prior_weight"],
+        age_bins=config["demographics"]["age_bins"],
     script:
         "../scripts/saved_queries.py"
 

@@ -16,6 +16,7 @@ with runner.rule_log(Path(snakemake.log[0]), snakemake.rule):
         },
         snakemake.params.saved_queries,
         snakemake.params.prior_weight,
+        snakemake.params.age_bins,
         {
             "filter_data": Path(snakemake.output.filter_data),
             "summary": Path(snakemake.output.summary),

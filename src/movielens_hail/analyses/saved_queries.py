@@ -8,21 +8,24 @@ rather than after the others have run. Each query writes its ranked movies to a
 TSV of its own.
 
 The rule also writes ``filter_data.json``, the movies, users and ratings in the
-compact layout of :func:`movielens_hail.query.write_filter_data`: the report,
-which starts no JVM, embeds it so that a JavaScript filter can run any query in
-the browser with the same arithmetic and the same ranking.
+compact layout of :func:`movielens_hail.query.filter_data`: the report, which
+starts no JVM, embeds it so that a JavaScript filter can run any query in the
+browser with the same arithmetic and the same ranking. Above
+``max_embedded_ratings`` it holds counts per movie, sex, age group and rating
+instead, and the filter's user criteria become coarser.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from movielens_hail.query import (
+    DEFAULT_MAX_EMBEDDED_MOVIES,
     DEFAULT_MAX_EMBEDDED_RATINGS,
     Criteria,
     QueryError,
@@ -72,6 +75,7 @@ def run(
     table_paths: Mapping[str, Path],
     settings: Mapping[str, Any],
     prior_weight: float,
+    age_bins: Sequence[int],
     outputs: Mapping[str, Path],
     query_outputs: Mapping[str, Path],
 ) -> dict[str, Any]:
@@ -81,6 +85,8 @@ def run(
     :param settings: the ``saved_queries`` section of the config: ``queries``
         (name -> criteria) and ``max_embedded_ratings``.
     :param prior_weight: ``stats.prior_weight``, the damping of ``damped_mean``.
+    :param age_bins: ``demographics.age_bins``, the age groups the filter data
+        counts by when it is too large to hold the ratings.
     :param outputs: ``filter_data`` (JSON) and ``summary`` (JSON).
     :param query_outputs: the TSV of each query, by query name.
     :return: the summary.
@@ -113,15 +119,21 @@ def run(
         tables,
         outputs["filter_data"],
         prior_weight,
-        settings.get("max_embedded_ratings", DEFAULT_MAX_EMBEDDED_RATINGS),
+        age_bins=age_bins,
+        max_embedded_ratings=settings.get(
+            "max_embedded_ratings", DEFAULT_MAX_EMBEDDED_RATINGS
+        ),
+        max_embedded_movies=settings.get(
+            "max_embedded_movies", DEFAULT_MAX_EMBEDDED_MOVIES
+        ),
     )
     summary = summarize(records, tables, data, settings, prior_weight)
     write_json(summary, outputs["summary"])
     logger.info(
-        "saved_queries: %d queries over %d ratings; live filter %s",
+        "saved_queries: %d queries over %d ratings; the live filter holds %s",
         len(records),
         tables.n_ratings,
-        "on" if summary["live_filter"]["embedded"] else "off",
+        summary["live_filter"]["holds"],
     )
     return summary
 
@@ -159,17 +171,23 @@ def summarize(
     prior_weight: float,
 ) -> dict[str, Any]:
     """The headline, the findings and the numbers of the saved queries section."""
-    too_large = data.get("too_large")
+    left_out = data["movies_left_out"]
     live_filter = {
-        "embedded": data["ratings"] is not None,
-        "n_ratings": tables.n_ratings,
+        "holds": "ratings" if data["ratings"] is not None else "aggregates",
+        "n_ratings": tables.n_ratings - (left_out["n_ratings"] if left_out else 0),
         "limit": settings.get("max_embedded_ratings", DEFAULT_MAX_EMBEDDED_RATINGS),
+        "n_movies": len(data["movies"]["id"]),
+        "movie_limit": settings.get("max_embedded_movies", DEFAULT_MAX_EMBEDDED_MOVIES),
+        "movies_left_out": left_out,
+        "age_groups": (
+            data["aggregates"]["age_groups"] if data["aggregates"] else None
+        ),
     }
     return {
         "headline": headline(records),
         "findings": [
             *(query_finding(record) for record in records),
-            live_filter_finding(live_filter, too_large is not None),
+            live_filter_finding(live_filter),
         ],
         "settings": {
             key: value for key, value in settings.items() if key != "activate"
@@ -222,15 +240,34 @@ def query_finding(record: Mapping[str, Any]) -> str:
     return f"{found}; first is {top_phrase(record['top'])}."
 
 
-def live_filter_finding(live_filter: Mapping[str, Any], too_large: bool) -> str:
-    """Whether the report's live filter holds the ratings."""
-    if too_large:
-        return (
-            f"The live filter is off: the {live_filter['n_ratings']:,} ratings "
-            f"exceed saved_queries.max_embedded_ratings ({live_filter['limit']:,}), "
-            "so the report does not embed them."
+def live_filter_finding(live_filter: Mapping[str, Any]) -> str:
+    """What the report's live filter holds, and which criteria it answers
+    coarsely."""
+    left_out = live_filter["movies_left_out"]
+    movies = (
+        f" of the {live_filter['n_movies']:,} most rated movies" if left_out else ""
+    )
+    if live_filter["holds"] == "ratings":
+        found = (
+            f"The report's live filter holds all {live_filter['n_ratings']:,} "
+            f"ratings{movies} and runs any query in the browser with the same "
+            "ranking."
         )
+    else:
+        found = (
+            f"The report's live filter holds rating counts per movie, sex and age "
+            f"group, not the {live_filter['n_ratings']:,} ratings{movies}, which "
+            f"exceed saved_queries.max_embedded_ratings ({live_filter['limit']:,}): "
+            f"it picks ages by group ({', '.join(live_filter['age_groups'])}) and "
+            "cannot filter by occupation, state or ZIP code; the saved queries and "
+            "movielens-hail query answer those exactly."
+        )
+    if left_out is None:
+        return found
     return (
-        f"The report's live filter holds all {live_filter['n_ratings']:,} ratings "
-        "and runs any query in the browser with the same ranking."
+        f"{found} It leaves out {left_out['n_movies']:,} movies beyond "
+        f"saved_queries.max_embedded_movies ({live_filter['movie_limit']:,}), "
+        f"with at most {left_out['most_ratings']:,} ratings each, so it gives the "
+        f"command's answer when at least {left_out['most_ratings'] + 1:,} matching "
+        "ratings are asked for."
     )
