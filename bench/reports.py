@@ -21,16 +21,8 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from movielens_hail.chromium import FLAGS, chromium_path
+
 COUNT_ELEMENTS = """() => ({
     tables: document.querySelectorAll("table").length,
     svgs: document.querySelectorAll("svg").length,
@@ -77,7 +69,7 @@ def measure(browser: Any, path: Path) -> dict[str, Any]:
 def main(paths: list[Path]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+            executable_path=chromium_path(), args=FLAGS
         )
         rows = [(path, measure(browser, path)) for path in paths]
         browser.close()

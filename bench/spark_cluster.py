@@ -37,6 +37,7 @@ from movielens_hail.spark_cluster import (
     standalone_cluster,
 )
 from movielens_hail.synth import generate
+from movielens_hail.workflow_command import snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each Hail rule takes one of the worker's two cores, so `--cores 2` runs two of
@@ -51,15 +52,7 @@ def run_workflow(work: Path, config: dict[str, Any]) -> float:
     """
     work.mkdir(parents=True)
     (work / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-    ]
-    command += ["--directory", str(work), "--configfile", str(work / "config.yaml")]
-    command += ["--cores", "2"]
+    command = snakemake_command(ROOT / "Snakefile", work, "--cores", "2")
 
     started = time.perf_counter()
     finished = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import pandas as pd
 import yaml
 
 from movielens_hail.synth import generate
+from movielens_hail.workflow_command import jobs_run, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_HAIL = {"all", "fetch_movielens", "report"}
@@ -79,27 +79,13 @@ class Run:
 
 def snakemake(work: Path, cores: int, *args: str) -> Run:
     """Run the repository's workflow in ``work``; fail loudly if it fails."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        str(cores),
-        *args,
-    ]
+    command = snakemake_command(ROOT / "Snakefile", work, "--cores", str(cores), *args)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"snakemake failed in {work}:\n{done.stderr[-4000:]}")
-    text = done.stdout + done.stderr
-    rules = re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE)
+    rules = jobs_run(done.stdout + done.stderr)
     return Run(seconds, [rule for rule in rules if rule != "all"])
 
 

@@ -26,30 +26,11 @@ import pytest
 import yaml
 from workflow_run import MOVIES, RATINGS, ROOT, planned_rules, snakemake
 
+from movielens_hail.chromium import FLAGS, chromium_path
+
 pytestmark = pytest.mark.workflow
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    """The Chromium binary the tests drive."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if not path:
-        pytest.fail(
-            "Chromium not found: install Debian's package (apt-get install "
-            "chromium) or set CHROMIUM to a Chromium binary"
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +40,7 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_FLAGS
+            executable_path=chromium_path(), args=FLAGS
         )
         yield chromium
         chromium.close()

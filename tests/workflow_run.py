@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
+from movielens_hail import workflow_command
 from movielens_hail.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,18 +18,7 @@ USERS, MOVIES, RATINGS = 60, 120, 3000
 
 def snakemake_command(work: Path, *args: str) -> list[str]:
     """The command line that runs the repository's Snakefile in ``work``."""
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        *args,
-    ]
+    return workflow_command.snakemake_command(ROOT / "Snakefile", work, *args)
 
 
 def snakemake(
@@ -49,8 +37,7 @@ def snakemake(
 
 def planned_rules(run: subprocess.CompletedProcess[str]) -> set[str]:
     """The rules a run ran, or a dry run would run, from its job lines."""
-    text = run.stdout + run.stderr
-    return set(re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE))
+    return set(workflow_command.jobs_run(run.stdout + run.stderr))
 
 
 def run_on_synthetic_data(work: Path) -> Path:
