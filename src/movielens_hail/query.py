@@ -6,8 +6,9 @@ One query model serves the Python API, the ``movielens-hail query`` command, the
 ratings count, by the movie (genres, release year, title), by the user (sex, age,
 occupation, state, ZIP prefix) and by the rating itself; then which movies are
 kept (enough matching ratings, a high enough mean), how they are ranked and how
-many are listed. Hail does the filtering, the joins with the users and movies,
-and the aggregation; only the ranked rows reach pandas.
+many are listed. Hail does the filtering by users and movies and the
+aggregation, in one pass over the ratings; only one row per matching movie
+reaches pandas, which ranks them.
 
 Every movie passing the criteria gets one row: ``rank``, ``movie_id``, ``title``,
 ``release_year``, ``genres`` (joined by "|" in :data:`GENRES` order),
@@ -602,36 +603,88 @@ def matching_ratings(tables: QueryTables, criteria: Criteria) -> hl.Table:
     return ht
 
 
-def movie_results(
-    tables: QueryTables, criteria: Criteria, prior_weight: float
-) -> hl.Table:
-    """One row per movie with enough matching ratings and a high enough mean,
-    keyed by ``movie_id``, with every result column but ``rank``."""
-    ratings = matching_ratings(tables, criteria)
-    ht = ratings.group_by(movie_id=ratings.movie_id).aggregate(
-        n_ratings=hl.agg.count(),
-        sum_rating=hl.agg.sum(hl.int64(ratings.rating)),
-    )
-    ht = ht.filter(ht.n_ratings >= criteria.min_count)
-    ht = ht.annotate(mean_rating=ht.sum_rating / ht.n_ratings)
-    if criteria.min_mean is not None:
-        ht = ht.filter(ht.mean_rating >= criteria.min_mean)
+def movie_totals(tables: QueryTables, criteria: Criteria) -> pd.DataFrame:
+    """The number and sum of the matching ratings of every movie that has any:
+    ``movie_id``, ``n_ratings`` and ``sum_rating``, one row per movie.
 
+    Hail aggregates them in one pass over the ratings, with no shuffle: grouping
+    the table by movie instead takes three times as long at 10M ratings.
+    """
+    ratings = matching_ratings(tables, criteria)
+    totals = ratings.aggregate(
+        hl.agg.group_by(
+            ratings.movie_id,
+            hl.struct(n=hl.agg.count(), sum=hl.agg.sum(hl.int64(ratings.rating))),
+        )
+    )
+    return pd.DataFrame(
+        {
+            "movie_id": pd.Series(list(totals), dtype="int64"),
+            "n_ratings": pd.Series([t.n for t in totals.values()], dtype="int64"),
+            "sum_rating": pd.Series([t.sum for t in totals.values()], dtype="int64"),
+        }
+    )
+
+
+def ranked(
+    totals: pd.DataFrame, criteria: Criteria, prior_weight: float, global_mean: float
+) -> pd.DataFrame:
+    """The movies of :func:`movie_totals` with enough matching ratings and a
+    high enough mean, with their means, in the order of ``criteria.sort``, the
+    first ``criteria.limit``."""
+    kept = totals[totals["n_ratings"] >= criteria.min_count].copy()
+    kept["mean_rating"] = kept["sum_rating"] / kept["n_ratings"]
+    if criteria.min_mean is not None:
+        kept = kept[kept["mean_rating"] >= criteria.min_mean].copy()
     # The products and sums in this order are what the browser computes too.
     weight = float(prior_weight)
-    prior_sum = weight * (tables.global_mean or 0.0)
-    movie = tables.movies[ht.movie_id]
-    genres = hl.set(hl.or_else(movie.genres, hl.empty_array(hl.tstr)))
-    in_order = hl.literal(list(GENRES), hl.tarray(hl.tstr)).filter(genres.contains)
-    return ht.select(
-        title=movie.title,
-        release_year=movie.release_year,
-        genres=hl.delimit(in_order, GENRE_SEPARATOR),
-        n_ratings=ht.n_ratings,
-        mean_rating=ht.mean_rating,
-        damped_mean=(hl.float64(ht.sum_rating) + prior_sum)
-        / (hl.float64(ht.n_ratings) + weight),
+    kept["damped_mean"] = (
+        kept["sum_rating"].astype("float64") + weight * global_mean
+    ) / (kept["n_ratings"].astype("float64") + weight)
+    order = SORT_ORDER[criteria.sort]
+    kept = kept.sort_values(
+        [column.lstrip("-") for column in order],
+        ascending=[not column.startswith("-") for column in order],
     )
+    return kept.head(criteria.limit)
+
+
+def movie_details(tables: QueryTables, movie_ids: list[int]) -> pd.DataFrame:
+    """The ``title``, ``release_year`` and ``genres`` (joined in :data:`GENRES`
+    order) of the movies ``movie_ids``, by ``movie_id``."""
+    columns = ["movie_id", "title", "release_year", "genres"]
+    if not movie_ids:
+        return pd.DataFrame({"movie_id": pd.Series(dtype="int64")}).reindex(
+            columns=columns
+        )
+    movies = tables.movies
+    wanted = hl.literal(set(movie_ids), dtype=hl.tset(hl.tint32))
+    rows = movies.filter(wanted.contains(movies.id)).collect()
+    return pd.DataFrame(
+        [
+            (
+                movie.id,
+                movie.title,
+                movie.release_year,
+                GENRE_SEPARATOR.join(g for g in GENRES if g in (movie.genres or [])),
+            )
+            for movie in rows
+        ],
+        columns=columns,
+    )
+
+
+def answer_query(
+    tables: QueryTables, criteria: Criteria, prior_weight: float
+) -> tuple[pd.DataFrame, int]:
+    """:func:`run_query`'s result, and how many ratings matched the rating,
+    user and movie criteria, from the same pass over the ratings."""
+    validate(criteria, tables.vocabulary)
+    totals = movie_totals(tables, criteria)
+    top = ranked(totals, criteria, prior_weight, tables.global_mean or 0.0)
+    details = movie_details(tables, [int(movie_id) for movie_id in top["movie_id"]])
+    rows = top.merge(details, on="movie_id", how="left", validate="one_to_one")
+    return result_frame(rows), int(totals["n_ratings"].sum())
 
 
 def run_query(
@@ -639,19 +692,14 @@ def run_query(
 ) -> pd.DataFrame:
     """The ranked movies that pass ``criteria``, as :data:`RESULT_COLUMNS`.
 
+    Hail filters and aggregates the ratings; the one row per matching movie
+    that results is ranked in pandas.
+
     :param prior_weight: pseudo-ratings at the global mean in ``damped_mean``
         (the workflow's ``stats.prior_weight``).
     :raises QueryError: when ``criteria`` has a problem (see :func:`validate`).
     """
-    validate(criteria, tables.vocabulary)
-    ht = movie_results(tables, criteria, prior_weight)
-    ht = ht.order_by(
-        *(
-            hl.desc(ht[column[1:]]) if column.startswith("-") else hl.asc(ht[column])
-            for column in SORT_ORDER[criteria.sort]
-        )
-    )
-    return result_frame(ht.head(criteria.limit).to_pandas())
+    return answer_query(tables, criteria, prior_weight)[0]
 
 
 def result_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -669,11 +717,6 @@ def result_frame(rows: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
     frame.insert(0, "rank", pd.Series(range(1, len(frame) + 1), dtype="int64"))
     return frame[RESULT_COLUMNS]
-
-
-def count_matching_ratings(tables: QueryTables, criteria: Criteria) -> int:
-    """How many ratings pass the rating, user and movie criteria."""
-    return int(matching_ratings(tables, criteria).count())
 
 
 def output_frame(result: pd.DataFrame) -> pd.DataFrame:

@@ -30,14 +30,13 @@ from movielens_hail.query import (
     Criteria,
     QueryError,
     QueryTables,
-    count_matching_ratings,
+    answer_query,
     criteria_from_mapping,
     criteria_to_mapping,
     describe,
     output_frame,
     problems,
     read_tables,
-    run_query,
     write_filter_data,
 )
 from movielens_hail.runner import write_json, write_tsv
@@ -104,8 +103,7 @@ def run(
 
     records = []
     for name, criteria in queries.items():
-        result = run_query(tables, criteria, prior_weight)
-        n_matching = count_matching_ratings(tables, criteria)
+        result, n_matching = answer_query(tables, criteria, prior_weight)
         write_tsv(output_frame(result), query_outputs[name])
         logger.info(
             "saved_queries: %s: %d movies from %d matching ratings",
