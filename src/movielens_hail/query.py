@@ -852,9 +852,9 @@ def embedded_movies(
     ratings = tables.ratings
     # A counter is one pass with no shuffle; grouping by movie takes 8x longer.
     totals = ratings.aggregate(hl.agg.counter(ratings.movie_id))
-    ranked = sorted(movies, key=lambda movie: (-totals.get(movie.id, 0), movie.id))
-    left_out = [totals.get(movie.id, 0) for movie in ranked[most:]]
-    kept = sorted(ranked[:most], key=lambda movie: movie.id)
+    by_count = sorted(movies, key=lambda movie: (-totals.get(movie.id, 0), movie.id))
+    left_out = [totals.get(movie.id, 0) for movie in by_count[most:]]
+    kept = sorted(by_count[:most], key=lambda movie: movie.id)
     return kept, {
         "n_movies": len(left_out),
         "n_ratings": sum(left_out),
