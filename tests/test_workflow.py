@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -116,6 +117,19 @@ def test_every_rule_logged_and_benchmarked(work: Path) -> None:
         "ingest: 3000 ratings, 60 users, 120 movies; 0 rejected"
         in (work / "logs/ingest.log").read_text()
     )
+
+
+def test_no_rule_leaves_scratch_files_behind(work: Path) -> None:
+    left = [path for path in (work / "results/.hail-tmp").rglob("*") if path.is_file()]
+    removed = re.search(
+        r"geography: removed (\d+) scratch files",
+        (work / "logs/geography.log").read_text(),
+    )
+
+    assert left == []
+    # geography checkpoints two tables, so its folder held files to remove.
+    assert removed is not None
+    assert int(removed.group(1)) > 0
 
 
 def dry_run_with(work: Path, change: dict[str, object]) -> set[str]:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import hail as hl
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SCRATCH = Path("results") / ".hail-tmp"
+"""Temporary files of the Hail rules, one folder each (see :func:`scratch_dir`)."""
 
 
 @contextmanager
@@ -34,6 +36,8 @@ def rule_log(log: Path, rule: str) -> Iterator[None]:
     The file descriptors themselves are redirected, so the JVM's console output
     lands in the log too. If the block raises, the traceback goes to the log and
     a one-line reason also goes to the console, before the error propagates.
+    Either way the rule's scratch folder (:func:`scratch_dir`) is removed at the
+    end, so Hail's checkpoints and staged files do not pile up run after run.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -51,6 +55,29 @@ def rule_log(log: Path, rule: str) -> Iterator[None]:
             logging.getLogger(rule).exception("%s failed", rule)
             os.write(console, f"{rule} failed: {error}\n(full log: {log})\n".encode())
             raise
+        finally:
+            remove_scratch(scratch_dir(rule), rule)
+
+
+def scratch_dir(rule: str) -> Path:
+    """Where a rule's Hail and Spark keep temporary files; gone when it ends."""
+    return SCRATCH / rule
+
+
+def remove_scratch(folder: Path, rule: str) -> None:
+    """Remove ``folder`` and say how much it held."""
+    if not folder.exists():
+        return
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    size = sum(path.stat().st_size for path in files)
+    shutil.rmtree(folder)
+    logging.getLogger(rule).info(
+        "%s: removed %d scratch files (%.1f MB) from %s",
+        rule,
+        len(files),
+        size / 1e6,
+        folder,
+    )
 
 
 def start_hail(rule: Any) -> None:
@@ -68,7 +95,7 @@ def start_hail(rule: Any) -> None:
     start(
         threads=rule.threads,
         log=Path(rule.log[0]),
-        tmp_dir=Path("results") / ".hail-tmp",
+        tmp_dir=scratch_dir(rule.rule),
         spark_master=hail_settings["spark_master"],
         spark_conf=hail_settings["spark_conf"],
         jvm_options=hail_settings["jvm_options"],

@@ -17,5 +17,5 @@ with runner.rule_log(Path(snakemake.log[0]), snakemake.rule):
             name: Path(outputs[name])
             for name in ("summary", "distribution", "figure", "rejected")
         },
-        staging=Path("results/.hail-tmp/ingest"),
+        staging=runner.scratch_dir(snakemake.rule) / "staging",
     )
