@@ -203,6 +203,25 @@ def test_undecodable_text_is_refused_with_its_line(tmp_path: Path) -> None:
         read_movielens(folder)
 
 
+def test_each_repeated_pair_names_the_line_it_first_appeared_on(
+    tmp_path: Path,
+) -> None:
+    ratings = [
+        *MICRO_RATINGS,
+        "2\t3\t5\t881250960",  # line 6 repeats line 4's pair
+        "1\t1\t2\t881250961",  # line 7 repeats line 1's pair
+        "1\t1\t1\t881250962",  # line 8 repeats it again
+    ]
+    data = read_movielens(write_grouplens(tmp_path, ratings=ratings), mode="lenient")
+
+    assert data.rejected.set_index("line")["reason"].to_dict() == {
+        6: "user 2 rated movie 3 already on line 4",
+        7: "user 1 rated movie 1 already on line 1",
+        8: "user 1 rated movie 1 already on line 1",
+    }
+    assert data.ratings["rating"].tolist() == [5, 3, 4, 1, 3]
+
+
 def test_lenient_mode_accounts_for_every_row(tmp_path: Path) -> None:
     ratings = [
         *MICRO_RATINGS,

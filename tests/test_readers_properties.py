@@ -4,6 +4,9 @@ Whatever a ratings file holds, the reader either stops with a message naming
 the file and a line that exists, or (lenient mode) accounts for every row: rows
 read equal rows kept plus rows rejected, and each rejected row has a reason. A
 file of blank lines is empty, which stops lenient mode too.
+
+A ratings file of plain numbers is read in one pass, any other line by line;
+both routes must give the same ratings, rejections and errors.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from microdata import MICRO_RATINGS, write_grouplens
 
-from movielens_hail.readers import MalformedInputError, read_movielens
+from movielens_hail.readers import MalformedInputError, MovieLensData, read_movielens
 
 FIELD = st.one_of(
     st.integers(min_value=-3, max_value=12).map(str),
@@ -69,3 +72,36 @@ def test_lenient_mode_accounts_for_every_row(lines: list[str]) -> None:
     assert data.rows_read["u.data"] == kept + rejected == len(lines)
     assert data.rejected["reason"].str.len().gt(0).all()
     assert data.rejected["line"].between(1, len(lines)).all()
+
+
+# Plain lines: four whole numbers, in and out of range, naming known and unknown
+# users (1-3) and movies (1-4), so that pairs repeat.
+PLAIN_LINE = st.tuples(
+    st.integers(0, 4), st.integers(0, 5), st.integers(0, 7), st.integers(0, 10**12)
+).map(lambda fields: "\t".join(map(str, fields)))
+PLAIN_FILES = st.lists(PLAIN_LINE, min_size=1, max_size=12)
+
+
+def read_or_error(folder: Path, mode: str) -> MovieLensData | str:
+    try:
+        return read_movielens(folder, mode=mode)  # type: ignore[arg-type]
+    except MalformedInputError as error:
+        return str(error).replace(str(folder), "")
+
+
+@PROPERTIES
+@given(PLAIN_FILES, st.sampled_from(["strict", "lenient"]))
+def test_plain_and_checked_reading_agree(lines: list[str], mode: str) -> None:
+    plain = write(lines)
+    # A space after the first line's timestamp changes no value, but the file is
+    # no longer plain numbers, so it is read line by line.
+    padded = write([lines[0] + " ", *lines[1:]])
+
+    by_numbers, by_lines = read_or_error(plain, mode), read_or_error(padded, mode)
+
+    if isinstance(by_numbers, str) or isinstance(by_lines, str):
+        assert by_numbers == by_lines
+        return
+    assert by_numbers.ratings.equals(by_lines.ratings)
+    assert by_numbers.rejected.equals(by_lines.rejected)
+    assert by_numbers.rows_read == by_lines.rows_read
