@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -362,17 +362,25 @@ def _fields(
     return frame
 
 
+@dataclass(frozen=True)
+class _Bounds:
+    """The whole numbers a column allows, and the name its messages give it."""
+
+    what: str
+    low: int
+    high: int | None = None
+
+    @property
+    def allowed(self) -> str:
+        if self.high is None:
+            return f"a whole number >= {self.low}"
+        return f"{self.low}-{self.high}"
+
+
 def _whole_numbers(
-    frame: pd.DataFrame,
-    column: str,
-    screen: _Screen,
-    *,
-    low: int,
-    high: int | None = None,
-    what: str | None = None,
+    frame: pd.DataFrame, column: str, screen: _Screen, bounds: _Bounds
 ) -> pd.DataFrame:
-    """Check that ``column`` holds whole numbers in [low, high]; convert it."""
-    what = what or column
+    """Check that ``column`` holds whole numbers within ``bounds``; convert it."""
     frame = frame.assign(**{column: frame[column].str.strip()})
     # str.isdecimal accepts exactly the digits of \d+, and is faster than a regex.
     numeric = frame[column].str.isdecimal()
@@ -380,35 +388,29 @@ def _whole_numbers(
         frame,
         numeric,
         lambda rows: (
-            f"{what} " + rows[column].map(repr) + f" is not {_allowed(low, high)}"
+            f"{bounds.what} " + rows[column].map(repr) + f" is not {bounds.allowed}"
         ),
     )
     frame = frame.assign(**{column: frame[column].astype("int64")})
-    return _in_range(frame, column, screen, low=low, high=high, what=what)
-
-
-def _allowed(low: int, high: int | None) -> str:
-    return f"a whole number >= {low}" if high is None else f"{low}-{high}"
+    return _in_range(frame, column, screen, bounds)
 
 
 def _in_range(
-    frame: pd.DataFrame,
-    column: str,
-    screen: _Screen,
-    *,
-    low: int,
-    high: int | None = None,
-    what: str | None = None,
+    frame: pd.DataFrame, column: str, screen: _Screen, bounds: _Bounds
 ) -> pd.DataFrame:
-    """Check that the whole numbers of ``column`` lie in [low, high]."""
-    what = what or column
-    allowed = _allowed(low, high)
+    """Check that the whole numbers of ``column`` lie within ``bounds``."""
     numbers = frame[column]
-    in_range = (numbers >= low) & ((numbers <= high) if high is not None else True)
+    in_range = numbers >= bounds.low
+    if bounds.high is not None:
+        in_range &= numbers <= bounds.high
     return screen.keep(
         frame,
         in_range,
-        lambda rows: f"{what} " + rows[column].astype(str) + f" is outside {allowed}",
+        lambda rows: (
+            f"{bounds.what} "
+            + rows[column].astype(str)
+            + f" is outside {bounds.allowed}"
+        ),
     )
 
 
@@ -421,25 +423,25 @@ def _unique_ids(frame: pd.DataFrame, screen: _Screen, what: str) -> pd.DataFrame
     )
 
 
-RATING_RANGES: dict[str, dict[str, Any]] = {
-    "user_id": {"low": 1, "what": "user id"},
-    "movie_id": {"low": 1, "what": "movie id"},
-    "rating": {"low": RATINGS[0], "high": RATINGS[-1]},
-    "timestamp": {"low": 0},
+RATING_BOUNDS = {
+    "user_id": _Bounds("user id", 1),
+    "movie_id": _Bounds("movie id", 1),
+    "rating": _Bounds("rating", RATINGS[0], RATINGS[-1]),
+    "timestamp": _Bounds("timestamp", 0),
 }
 
 
 def _ratings(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
     ratings = _fields(lines, "\t", RATING_FIELDS, screen)
-    for column, limits in RATING_RANGES.items():
-        ratings = _whole_numbers(ratings, column, screen, **limits)
+    for column, bounds in RATING_BOUNDS.items():
+        ratings = _whole_numbers(ratings, column, screen, bounds)
     return ratings
 
 
 def _ranged_ratings(ratings: pd.DataFrame, screen: _Screen) -> pd.DataFrame:
     """The checks of :func:`_ratings` for ratings already read as numbers."""
-    for column, limits in RATING_RANGES.items():
-        ratings = _in_range(ratings, column, screen, **limits)
+    for column, bounds in RATING_BOUNDS.items():
+        ratings = _in_range(ratings, column, screen, bounds)
     return ratings
 
 
@@ -488,9 +490,9 @@ def _repeated_pairs(ratings: pd.DataFrame, repeats: pd.DataFrame) -> pd.Series:
 
 
 def _checked_users(users: pd.DataFrame, screen: _Screen) -> pd.DataFrame:
-    users = _whole_numbers(users, "id", screen, low=1, what="user id")
+    users = _whole_numbers(users, "id", screen, _Bounds("user id", 1))
     users = _unique_ids(users, screen, "user")
-    users = _whole_numbers(users, "age", screen, low=MIN_AGE, high=MAX_AGE)
+    users = _whole_numbers(users, "age", screen, _Bounds("age", MIN_AGE, MAX_AGE))
     sex_known = users["sex"].isin(SEXES)
     users = screen.keep(
         users, sex_known, lambda rows: "sex " + rows["sex"].map(repr) + " is not F or M"
@@ -525,7 +527,7 @@ def _grouplens_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
     flags = [UNKNOWN_GENRE, *GENRES]
     names = ["id", "title", "release_date", "video_release_date", "imdb_url", *flags]
     movies = _fields(lines, "|", names, screen)
-    movies = _whole_numbers(movies, "id", screen, low=1, what="movie id")
+    movies = _whole_numbers(movies, "id", screen, _Bounds("movie id", 1))
     movies = _unique_ids(movies, screen, "movie")
     movies = _checked_titles(movies, screen)
 
@@ -573,7 +575,7 @@ def _not_a_flag(flag: str) -> Callable[[pd.DataFrame], pd.Series]:
 
 def _recbole_movies(lines: pd.Series, screen: _Screen) -> pd.DataFrame:
     movies = _fields(lines, "\t", ["id", "title", "year", "classes"], screen)
-    movies = _whole_numbers(movies, "id", screen, low=1, what="movie id")
+    movies = _whole_numbers(movies, "id", screen, _Bounds("movie id", 1))
     movies = _unique_ids(movies, screen, "movie")
     movies = _checked_titles(movies, screen)
 
